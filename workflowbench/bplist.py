@@ -140,9 +140,35 @@ class _Decoder:
             else:
                 objs[i] = self.scalar(marker, pos + 1)
         self.objs = objs
+        # The common case inlined (this loop runs once per container); ``build`` handles the rest
+        # and raises the precise error when something does not hold.
+        offsets, rs, code, unpack = self.offsets, self.ref_size, _UNPACK.get(self.ref_size), struct.unpack_from
         for i in reversed(containers):
-            if objs[i] is _PENDING:
+            if objs[i] is not _PENDING:
+                continue
+            pos = offsets[i]
+            marker = d[pos]
+            n = marker & 0x0F
+            if n == 0xF or code is None:
                 self.build(i, 0)
+                continue
+            count = 2 * n if marker >= 0xD0 else n
+            if pos + 1 + count * rs > end:
+                self.build(i, 0)
+                continue
+            try:
+                values = [objs[r] for r in unpack(f">{count}{code}", d, pos + 1)]
+            except IndexError:
+                raise BplistError(f"object {i} refers to a missing object") from None
+            if _PENDING in values:
+                self.build(i, 0)
+            elif marker >= 0xD0:
+                try:
+                    objs[i] = dict(zip(values[:n], values[n:]))
+                except TypeError:
+                    raise BplistError("unhashable dictionary key") from None
+            else:
+                objs[i] = values
         return objs[self.top]
 
     def build(self, ref: int, depth: int) -> Any:

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from .containers import UNSIGNED, Signing
 from .errors import BadStructure
-from .values import Serialized, Unknown, Value, _parse_items, dump_value, parse_value
+from .values import (
+    Aggrandizement,
+    Attachment,
+    DictItem,
+    Serialized,
+    Unknown,
+    Value,
+    _parse_items,
+    dump_value,
+    parse_value,
+)
 
 if TYPE_CHECKING:
     from .controlflow import Defect, Node
@@ -179,8 +189,10 @@ class Workflow:
                 wf.import_questions = []
                 for q in value:
                     question = ImportQuestion()
-                    _typed(question, {k: v for k, v in q.items() if k != "DefaultValue"}, _QUESTION, question.extra)
-                    if "DefaultValue" in q:
+                    # A null DefaultValue (JSON) cannot be told from an absent one, so it stays in extra.
+                    _typed(question, {k: v for k, v in q.items() if k != "DefaultValue" or v is None},
+                           _QUESTION, question.extra)
+                    if q.get("DefaultValue") is not None:
                         question.default_value = parse_value(q["DefaultValue"], 0, max_depth)
                     wf.import_questions.append(question)
             else:
@@ -250,8 +262,7 @@ class Workflow:
 
     def fingerprint(self) -> str:
         """Content id: the same shortcut in any container gets the same id (see ``canonical``)."""
-        text = json.dumps(canonical(self.to_plist()), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return content_id(self.to_plist())
 
     def normalized(self) -> Workflow:
         """This workflow with JSON's losses applied (see ``canonical``), for cross-encoding equality."""
@@ -273,6 +284,12 @@ def _action(raw: Any, index: int, source: str, max_depth: int) -> Action:
         action.extra = {k: parse_value(v, 1, max_depth) for k, v in raw.items()
                         if k not in ("WFWorkflowActionIdentifier", "WFWorkflowActionParameters")}
     return action
+
+
+def content_id(plist: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a workflow dictionary."""
+    text = json.dumps(canonical(plist), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def canonical(value: Any) -> Any:
@@ -302,5 +319,5 @@ def iter_values(value: Any) -> Any:
             stack.extend(v.values())
         elif isinstance(v, list):
             stack.extend(v)
-        elif isinstance(v, Serialized) and not isinstance(v, Unknown):
+        elif isinstance(v, (Serialized, DictItem, Attachment, Aggrandizement)) and not isinstance(v, Unknown):
             stack.extend(getattr(v, f) for f in v.__dataclass_fields__)  # type: ignore[attr-defined]

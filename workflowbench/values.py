@@ -170,7 +170,8 @@ ATTACHMENT_TYPES = frozenset(
     {"ActionOutput", "Variable", "ExtensionInput", "Ask", "Clipboard", "CurrentDate", "DeviceDetails", "Input"}
 )
 SCALARS = frozenset({str, int, float, bool, bytes, datetime})
-_RANGE = re.compile(r"\{(\d+), (\d+)\}")
+# No leading zeros: "{01, 1}" would be written back as "{1, 1}".
+_RANGE = re.compile(r"\{(0|[1-9]\d*), (0|[1-9]\d*)\}")
 
 
 # --- parsing ------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def parse_value(raw: Any, depth: int = 0, max_depth: int = 200) -> Value:
         st = raw.get("WFSerializationType")
         if st is not None and "Value" in raw:
             parser = _PARSERS.get(st) if isinstance(st, str) else None
-            if parser is None and st in _SUBSTITUTABLE:
+            if parser is None and isinstance(st, str) and st in _SUBSTITUTABLE:
                 parser = _parse_substitutable
             if parser is None:
                 return Unknown(raw)
@@ -278,7 +279,8 @@ def _parse_text(raw: dict[str, Any], depth: int, max_depth: int) -> Text:
         raise _Malformed("attachmentsByRange is not a dictionary")
     # Offsets are UTF-16 code units; map them to Python indices only when needed.
     ascii_only = string.isascii()
-    units = None if ascii_only else string.encode("utf-16-le")
+    # surrogatepass: JSON can carry lone surrogates, which still count as one UTF-16 unit.
+    units = None if ascii_only else string.encode("utf-16-le", "surrogatepass")
     spots: list[tuple[int, Attachment]] = []
     for key, att in ranges.items():
         m = _RANGE.fullmatch(key) if type(key) is str else None
@@ -294,7 +296,7 @@ def _parse_text(raw: dict[str, Any], depth: int, max_depth: int) -> Text:
         else:
             if units[2 * loc : 2 * loc + 2] != b"\xfc\xff":
                 raise _Malformed(f"attachment range {key} does not point at U+FFFC")
-            index = len(units[: 2 * loc].decode("utf-16-le"))
+            index = len(units[: 2 * loc].decode("utf-16-le", "surrogatepass"))
         spots.append((index, parse_attachment(att, depth + 1, max_depth)))
     spots.sort(key=lambda s: s[0])
     parts: list[str | Attachment] = []
@@ -327,6 +329,8 @@ def _parse_dictionary(raw: dict[str, Any], depth: int, max_depth: int) -> Dictio
     for item in value["WFDictionaryFieldValueItems"]:
         if type(item) is not dict:
             raise _Malformed("dictionary item is not a dictionary")
+        if any(item.get(k, 0) is None for k in _ITEM_KEYS):  # a JSON null would be dropped on writing
+            raise _Malformed("dictionary item has a null WFKey, WFItemType or WFValue")
         item_type = item.get("WFItemType")
         if item_type is not None and type(item_type) is not int:
             raise _Malformed("WFItemType is not an integer")
@@ -350,7 +354,7 @@ def _parse_array(raw: dict[str, Any], depth: int, max_depth: int) -> Array:
 def _parse_substitutable(raw: dict[str, Any], depth: int, max_depth: int) -> Substitutable:
     value = raw["Value"]
     parsed: Value | Attachment
-    if type(value) is dict and value.get("Type") in ATTACHMENT_TYPES:
+    if type(value) is dict and type(value.get("Type")) is str and value["Type"] in ATTACHMENT_TYPES:
         parsed = parse_attachment(value, depth, max_depth)
     else:
         parsed = parse_value(value, depth, max_depth)
@@ -361,6 +365,8 @@ def _parse_quantity(raw: dict[str, Any], depth: int, max_depth: int) -> Quantity
     value = raw["Value"]
     if type(value) is not dict:
         raise _Malformed("WFQuantityFieldValue value is not a dictionary")
+    if value.get("Magnitude", 0) is None or value.get("Unit", 0) is None:  # a JSON null would be dropped
+        raise _Malformed("WFQuantityFieldValue has a null Magnitude or Unit")
     return Quantity(
         parse_value(value["Magnitude"], depth, max_depth) if "Magnitude" in value else None,
         parse_value(value["Unit"], depth, max_depth) if "Unit" in value else None,
@@ -375,7 +381,7 @@ def _parse_predicates(raw: dict[str, Any], depth: int, max_depth: int) -> Predic
         raise _Malformed("WFContentPredicateTableTemplate value is not a dictionary")
     prefix = value.get("WFActionParameterFilterPrefix")
     templates = value.get("WFActionParameterFilterTemplates", [])
-    if (prefix is not None and type(prefix) is not int) or type(templates) is not list:
+    if ("WFActionParameterFilterPrefix" in value and type(prefix) is not int) or type(templates) is not list:
         raise _Malformed("predicate table prefix or templates have the wrong type")
     if "WFActionParameterFilterTemplates" not in value:
         raise _Malformed("predicate table has no templates")
@@ -446,7 +452,7 @@ def _dump_text(t: Text) -> dict[str, Any]:
     for part in t.parts:
         if isinstance(part, str):
             chunks.append(part)
-            loc += len(part) if part.isascii() else len(part.encode("utf-16-le")) // 2
+            loc += len(part) if part.isascii() else len(part.encode("utf-16-le", "surrogatepass")) // 2
         else:
             chunks.append(OBJECT_REPLACEMENT)
             ranges[f"{{{loc}, 1}}"] = dump_attachment(part)

@@ -1,0 +1,74 @@
+-- The WorkflowBench warehouse: every table, in one place.
+--
+-- Build stages never write this file directly. Each batch writes one directory of Parquet
+-- shards under <warehouse>.parts/ (atomically, keyed by the content of its inputs), and a
+-- publish step loads all shards into a fresh copy of this schema in a staging file that is
+-- then renamed over the warehouse. Readers keep whatever file they opened; reruns add nothing
+-- because every table is deduplicated on its key (see the comment on each table).
+
+-- One row per distinct shortcut. id = sha256 of the canonical workflow dictionary, so the same
+-- shortcut in several containers (signed, plist, JSON) is one row. Key: id.
+CREATE TABLE shortcuts (
+    id              VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,   -- the collection: the folder the build was pointed at
+    source_path     VARCHAR NOT NULL,   -- the first file (in path order) that held it
+    container       VARCHAR NOT NULL,   -- signed | bplist | xml | json | wflow
+    signing         VARCHAR NOT NULL,   -- unsigned | icloud | contact | unknown
+    bytes           BIGINT  NOT NULL,   -- size of that file
+    file_sha256     VARCHAR NOT NULL,
+    action_count    INTEGER NOT NULL,
+    max_depth       INTEGER NOT NULL,   -- most control-flow blocks open at once
+    defect_count    INTEGER NOT NULL,
+    client_version  VARCHAR,
+    ingested_at     TIMESTAMP NOT NULL
+);
+
+-- One row per file read successfully; several files may hold one shortcut. Key: file_sha256, path.
+CREATE TABLE files (
+    path            VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,
+    file_sha256     VARCHAR NOT NULL,
+    bytes           BIGINT  NOT NULL,
+    container       VARCHAR NOT NULL,
+    shortcut_id     VARCHAR NOT NULL,
+    ingested_at     TIMESTAMP NOT NULL
+);
+
+-- The ordered actions of each shortcut. Key: shortcut_id, position.
+CREATE TABLE actions (
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,   -- 0-based index in the flat action list
+    identifier      VARCHAR NOT NULL,
+    app             VARCHAR NOT NULL,   -- 'shortcuts' for built-ins, else the bundle id
+    depth           INTEGER NOT NULL,   -- enclosing control-flow blocks
+    role            VARCHAR,            -- start | middle | end | NULL (plain action)
+    block_group     VARCHAR,            -- GroupingIdentifier of its block
+    parameters      JSON    NOT NULL    -- canonical JSON (bytes as base64, dates as ISO text)
+);
+
+-- Damaged control-flow blocks and malformed values found in a shortcut. Key: all columns.
+CREATE TABLE defects (
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,
+    kind            VARCHAR NOT NULL,
+    block_group     VARCHAR,
+    detail          VARCHAR NOT NULL
+);
+
+-- The workflow dictionary itself, as a binary plist, for later stages. Key: shortcut_id.
+CREATE TABLE plists (
+    shortcut_id     VARCHAR PRIMARY KEY,
+    plist           BLOB    NOT NULL
+);
+
+-- Inputs a stage could not use, with a machine-readable reason. Key: path, file_sha256, stage, reason.
+CREATE TABLE rejects (
+    source          VARCHAR NOT NULL,
+    path            VARCHAR NOT NULL,
+    file_sha256     VARCHAR,            -- NULL when the file could not be read at all
+    stage           VARCHAR NOT NULL,
+    reason          VARCHAR NOT NULL,
+    detail          VARCHAR NOT NULL,
+    "at"            TIMESTAMP NOT NULL  -- quoted: AT is a keyword in DuckDB
+);

@@ -1,0 +1,161 @@
+"""The ``workflowbench`` command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import warehouse as wh
+from .errors import ShortcutError
+from .ingest import STAGE, batches, discover, file_digest, ingest_batch
+from .reader import read_shortcut
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and query the WorkflowBench warehouse.")
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.")]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Shortcut files or folders of them.")],
+    warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
+    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
+) -> None:
+    """Ingest shortcut files into the warehouse (in this process, without Prefect)."""
+    files = discover(paths)
+    planned = list(batches(files, batch_size))
+    totals = {"shortcuts": 0, "actions": 0, "rejected": 0, "skipped": 0}
+    with _progress() as progress:
+        bar = progress.add_task("ingest", total=len(files))
+        for batch in planned:
+            key = wh.shard_key(STAGE, ((f.path, file_digest(f.path)) for f in batch))
+            if wh.has_shard(warehouse, key):
+                totals["skipped"] += len(batch)
+            else:
+                result = ingest_batch(batch)
+                wh.write_shard(warehouse, key, result.tables)
+                totals["shortcuts"] += result.shortcuts
+                totals["actions"] += result.actions
+                totals["rejected"] += result.rejected
+            progress.advance(bar, len(batch))
+    counts = wh.publish(warehouse).counts
+    err.print(f"{len(files)} files: {totals['shortcuts']} new shortcuts, {totals['actions']} actions, "
+              f"{totals['rejected']} rejected, {totals['skipped']} unchanged")
+    err.print(f"warehouse {warehouse}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@app.command()
+def build(
+    source: Annotated[list[Path] | None, typer.Option("--source", "-s", help="Folder or file (repeatable).")] = None,
+    warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
+    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch task.")] = 500,
+) -> None:
+    """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
+    from flows.build_bench import DEFAULT_SOURCES, build_bench
+
+    sources = [str(s) for s in source] if source else DEFAULT_SOURCES
+    result = build_bench(sources=sources, warehouse=str(warehouse), batch_size=batch_size)
+    typer.echo(json.dumps(result, indent=2, default=str))
+
+
+@app.command()
+def inspect(file: Annotated[Path, typer.Argument(help="A shortcut file (any container).")]) -> None:
+    """Print a shortcut's metadata, action count, depth and defects as JSON."""
+    try:
+        wf = read_shortcut(file)
+    except ShortcutError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from None
+    info = {
+        "name": wf.name,
+        "path": str(file),
+        "id": wf.fingerprint(),
+        "container": wf.container,
+        "signing": wf.signing.kind,
+        "client_version": wf.client_version,
+        "minimum_client_version": wf.minimum_client_version,
+        "input_classes": wf.input_classes,
+        "output_classes": wf.output_classes,
+        "types": wf.types,
+        "import_questions": len(wf.import_questions or []),
+        "action_count": len(wf.actions),
+        "max_depth": wf.max_depth,
+        "apps": sorted({a.app for a in wf.actions}),
+        "defects": [{"kind": d.kind, "index": d.index, "group": d.group, "detail": d.detail} for d in wf.defects],
+    }
+    typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run on the warehouse (read-only).")],
+    warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+) -> None:
+    """Run SQL on the published warehouse and print the result."""
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("--format must be table, csv or json")
+    try:
+        con = wh.connect(warehouse)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from None
+    import duckdb
+
+    try:
+        with con:
+            cur = con.execute(query)
+            columns = [d[0] for d in cur.description or []]
+            rows = cur.fetchall()
+    except duckdb.Error as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        typer.echo(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=_jsonable))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        Console().print(table)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the build-bench/nightly and build-bench/adhoc deployments (needs a Prefect server)."""
+    from flows.serve import main
+
+    main()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+if __name__ == "__main__":
+    app()
