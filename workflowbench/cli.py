@@ -21,7 +21,7 @@ from .ingest import STAGE, batches, discover, file_digest, ingest_batch
 from .reader import read_shortcut
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and query the WorkflowBench warehouse.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.")]
 

@@ -54,8 +54,7 @@ _PARSE_ERRORS = (
     xml.parsers.expat.ExpatError,
     ValueError,
     TypeError,
-    KeyError,
-    IndexError,
+    LookupError,  # KeyError, IndexError, and an unknown encoding in an XML declaration
     OverflowError,
     struct.error,
     UnicodeDecodeError,
@@ -83,9 +82,11 @@ def unwrap(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[s
         raise TooLarge(source, f"input is {len(data)} bytes, limit {limits.max_input_bytes}")
     container = detect(data)
     signing = UNSIGNED
+    parsed = data
     if container == "signed":
         payload, signing = unwrap_aea(data, source, limits)
-        plist = parse_plist(extract_wflow(payload, source), source, binary=True, limits=limits)
+        parsed = extract_wflow(payload, source)
+        plist = parse_plist(parsed, source, binary=True, limits=limits)
     elif container == "bplist":
         plist = parse_plist(data, source, binary=True, limits=limits)
         if "WFWorkflowClientRelease" in plist if isinstance(plist, dict) else False:
@@ -96,19 +97,48 @@ def unwrap(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[s
         plist = parse_json(data, source)
     else:
         raise UnknownFormat(source, f"not a shortcut container (starts with {data[:8]!r})")
+    check_shape(plist, source, limits.max_depth, len(parsed))
     if not isinstance(plist, dict):
         raise BadStructure(source, f"top level is {type(plist).__name__}, expected a dictionary")
     return container, plist, signing
 
 
+def check_shape(value: Any, source: str, max_depth: int, budget: int) -> None:
+    """Refuse values nesting deeper than ``max_depth`` (the top level is depth 0) or expanding to more
+    than ``budget`` values.
+
+    A binary plist may refer to one container from many places, so a hundred bytes can stand for
+    billions of values that every later walk would visit; XML and JSON cannot share and hold at most
+    one value per byte, so ``budget`` (the size of the parsed bytes) only ever stops shared ones.
+    The binary decoder bounds depth only where it recurses, so depth is checked here for every container.
+    """
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = seen = 0
+    while level:
+        if depth > max_depth:
+            raise TooDeep(source, f"values nest deeper than {max_depth}")
+        below = []
+        for v in level:
+            children = v.values() if type(v) is dict else v
+            seen += len(children)
+            if seen > budget:
+                raise TooLarge(source, f"shared containers expand to more than {budget} values")
+            below += [c for c in children if type(c) is dict or type(c) is list]
+        level = below
+        depth += 1
+
+
 def parse_plist(data: bytes, source: str, *, binary: bool, limits: Limits = DEFAULT_LIMITS) -> Any:
     if binary:
+        if data[:6] != b"bplist":
+            raise Corrupt(source, f"not a binary plist (starts with {data[:8]!r})")
         if data[:8] != b"bplist00":
             raise Unsupported(source, f"binary plist version {data[6:8]!r} (only bplist00 is defined)")
         fmt = plistlib.FMT_BINARY
     else:
         # plistlib refuses entity declarations too; checking first gives a clearer reason.
-        if b"<!ENTITY" in data:
+        # Expat also reads UTF-16 without a byte-order mark, which the detector lets through.
+        if b"<!ENTITY" in data or "<!ENTITY".encode("utf-16-le") in data:
             raise Unsupported(source, "XML entity declarations are refused", reason="xml-entities")
         fmt = plistlib.FMT_XML
     try:
@@ -144,11 +174,12 @@ def _need(data: bytes, offset: int, size: int, what: str, source: str) -> None:
 
 def unwrap_aea(data: bytes, source: str, limits: Limits) -> tuple[bytearray, Signing]:
     """Return the decompressed Apple Archive payload of a signed shortcut."""
-    _need(data, 0, 12, "AEA prologue", source)
+    _need(data, 0, 8, "AEA prologue", source)
     profile = int.from_bytes(data[4:7], "little")
     if profile != 0:
         raise Unsupported(source, f"AEA profile {profile} is encrypted; only profile 0 (signed) can be read",
                           reason="encrypted")
+    _need(data, 0, 12, "AEA prologue", source)
     (auth_len,) = struct.unpack_from("<I", data, 8)
     _need(data, 12, auth_len, "AEA auth data", source)
     signing = _signing(data[12 : 12 + auth_len], source)
@@ -169,11 +200,11 @@ def unwrap_aea(data: bytes, source: str, limits: Limits) -> tuple[bytearray, Sig
     if segment_size == 0 or per_cluster == 0:
         raise Corrupt(source, "AEA segment size or segments per cluster is zero")
     seg_header = 8 + _CHECKSUM_BYTES[checksum]
-    # Decode every segment in place into one buffer (one spare byte lets the decoder show overrun).
-    out = bytearray(original + 1)
-    view = memoryview(out)
-    produced = 0
-    while produced < original:
+    # First walk every segment header and LZFSE block header, so that sizes which lie are refused
+    # before the output buffer (as large as the header claims) is allocated.
+    plan: list[tuple[int, int, int, bytes]] = []  # (offset, raw size, packed size, checksum)
+    declared = 0
+    while declared < original:
         _need(data, offset, per_cluster * seg_header + _MAC + per_cluster * _MAC, "AEA cluster header", source)
         segments = []
         for i in range(per_cluster):
@@ -188,21 +219,32 @@ def unwrap_aea(data: bytes, source: str, limits: Limits) -> tuple[bytearray, Sig
         for raw_size, packed_size, digest in segments:
             if raw_size > segment_size or packed_size > raw_size:
                 raise Corrupt(source, f"AEA segment sizes {packed_size}->{raw_size} exceed segment size {segment_size}")
-            if produced + raw_size > original:
+            if declared + raw_size > original:
                 raise Corrupt(source, f"AEA segments hold more than the declared {original} bytes")
             _need(data, offset, packed_size, "AEA segment", source)
-            if packed_size == raw_size:
-                out[produced : produced + raw_size] = data[offset : offset + packed_size]
-            else:
-                _lzfse(data, offset, packed_size, out, produced, raw_size, source)
+            if packed_size != raw_size:
+                blocks = lzfse_size(data[offset : offset + packed_size], source)
+                if blocks != raw_size:
+                    raise Corrupt(source, f"LZFSE blocks declare {blocks} bytes, segment header {raw_size}")
+            plan.append((offset, raw_size, packed_size, digest))
             offset += packed_size
-            if checksum == 2 and hashlib.sha256(view[produced : produced + raw_size]).digest() != digest:
-                raise Corrupt(source, "AEA segment checksum does not match", reason="checksum")
-            produced += raw_size
+            declared += raw_size
         if len(segments) < per_cluster:
             break
-    if produced != original:
-        raise Corrupt(source, f"AEA segments hold {produced} bytes, header declares {original}", reason="truncated")
+    if declared != original:
+        raise Corrupt(source, f"AEA segments hold {declared} bytes, header declares {original}", reason="truncated")
+    # Decode every segment in place into one buffer (one spare byte lets the decoder show overrun).
+    out = bytearray(original + 1)
+    view = memoryview(out)
+    produced = 0
+    for at, raw_size, packed_size, digest in plan:
+        if packed_size == raw_size:
+            out[produced : produced + raw_size] = data[at : at + packed_size]
+        else:
+            _lzfse(data, at, packed_size, out, produced, raw_size, source)
+        if checksum == 2 and hashlib.sha256(view[produced : produced + raw_size]).digest() != digest:
+            raise Corrupt(source, "AEA segment checksum does not match", reason="checksum")
+        produced += raw_size
     view.release()
     del out[original:]
     return out, signing
@@ -283,11 +325,9 @@ _DECODE = _decoder()
 
 
 def _lzfse(data: bytes, at: int, size: int, out: bytearray, to: int, raw_size: int, source: str) -> None:
-    """Decode ``data[at:at+size]`` into ``out[to:to+raw_size]``, refusing any size mismatch first."""
+    """Decode ``data[at:at+size]`` into ``out[to:to+raw_size]``; the caller has checked with ``lzfse_size``
+    that the block headers declare exactly ``raw_size`` bytes."""
     chunk = data[at : at + size]
-    declared = lzfse_size(chunk, source)
-    if declared != raw_size:
-        raise Corrupt(source, f"LZFSE blocks declare {declared} bytes, segment header {raw_size}")
     if _DECODE is not None:
         dst = (ctypes.c_char * (raw_size + 1)).from_buffer(out, to)
         n = _DECODE(dst, raw_size + 1, chunk, size, None)

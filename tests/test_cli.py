@@ -1,0 +1,73 @@
+"""The workflowbench command line, driven through Typer's runner (real warehouse files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.conftest import RAW, write_mixed_folder
+from workflowbench.cli import app
+
+runner = CliRunner()
+
+
+def test_ingest_then_sql_in_every_format(tmp_path: Path) -> None:
+    expect = write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "w.duckdb"
+    result = runner.invoke(app, ["ingest", str(tmp_path / "in"), "-w", str(target), "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"{expect['files']} files" in result.output and f"rejects {expect['rejects']}" in result.output
+
+    query = "SELECT reason, count(*) AS n FROM rejects GROUP BY 1 ORDER BY 1"
+    as_json = runner.invoke(app, ["sql", query, "-w", str(target), "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == [
+        {"reason": "bad-structure", "n": 1}, {"reason": "corrupt", "n": 1},
+        {"reason": "encrypted", "n": 1}, {"reason": "unknown-format", "n": 1},
+    ]
+    as_csv = runner.invoke(app, ["sql", query, "-w", str(target), "-f", "csv"])
+    assert list(csv.reader(io.StringIO(as_csv.stdout)))[0:2] == [["reason", "n"], ["bad-structure", "1"]]
+    as_table = runner.invoke(app, ["sql", "SELECT count(*) AS shortcuts FROM shortcuts", "-w", str(target)])
+    assert "shortcuts" in as_table.stdout and str(expect["shortcuts"]) in as_table.stdout
+
+    again = runner.invoke(app, ["ingest", str(tmp_path / "in"), "-w", str(target), "--batch-size", "2"])
+    assert f"{expect['files']} unchanged" in again.output
+
+
+def test_sql_errors_are_reported(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["sql", "SELECT 1", "-w", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no warehouse yet" in missing.output
+    runner.invoke(app, ["ingest", str(RAW), "-w", str(tmp_path / "w.duckdb")])
+    bad = runner.invoke(app, ["sql", "SELEC nonsense", "-w", str(tmp_path / "w.duckdb")])
+    assert bad.exit_code == 2 and "error" in bad.output
+    readonly = runner.invoke(app, ["sql", "DELETE FROM shortcuts", "-w", str(tmp_path / "w.duckdb")])
+    assert readonly.exit_code == 2
+
+
+def test_inspect_prints_metadata_and_defects(tmp_path: Path) -> None:
+    sample = sorted(RAW.glob("*.shortcut"))[0]
+    result = runner.invoke(app, ["inspect", str(sample)])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["name"] == sample.stem and info["container"] == "bplist" and info["action_count"] > 0
+    assert info["defects"] == [] and len(info["id"]) == 64
+
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(json.dumps({"WFWorkflowActions": [
+        {"WFWorkflowActionIdentifier": "is.workflow.actions.conditional",
+         "WFWorkflowActionParameters": {"GroupingIdentifier": "G", "WFControlFlowMode": 0}},
+        {"WFWorkflowActionIdentifier": "is.workflow.actions.repeat.count",
+         "WFWorkflowActionParameters": {"GroupingIdentifier": "R", "WFControlFlowMode": 2}},
+    ]}))
+    info = json.loads(runner.invoke(app, ["inspect", str(damaged)]).stdout)
+    assert [(d["kind"], d["index"]) for d in info["defects"]] == [("stray-end", 1), ("unclosed", 0)]
+    assert info["max_depth"] == 1
+
+    bad = tmp_path / "bad.shortcut"
+    bad.write_bytes(b"AEA1\x02\x00\x00\x00")
+    result = runner.invoke(app, ["inspect", str(bad)])
+    assert result.exit_code == 2 and "encrypted" in result.output and "bad.shortcut" in result.output
