@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from workflowbench import warehouse as wh
-from workflowbench.ingest import STAGE, SourceFile, batches, discover, file_digest, ingest_batch
+from workflowbench.ingest import SourceFile, batches, discover, ingest_to_shard
 
 DEFAULT_SOURCES = ["raw_shortcuts"]
 DEFAULT_BATCH_SIZE = 500
@@ -21,15 +21,7 @@ DEFAULT_BATCH_SIZE = 500
 @task(name="ingest-batch", cache_policy=NO_CACHE, retries=1)
 def ingest_task(files: list[SourceFile], warehouse: str) -> dict[str, Any]:
     """Ingest one batch into a shard; a batch whose shard exists (same files, same bytes) is skipped."""
-    key = wh.shard_key(STAGE, ((f.path, file_digest(f.path)) for f in files))
-    if wh.has_shard(warehouse, key):
-        return {"key": key, "skipped": True, "files": len(files)}
-    result = ingest_batch(files)
-    wh.write_shard(warehouse, key, result.tables)
-    return {
-        "key": key, "skipped": False, "files": len(files), "shortcuts": result.shortcuts,
-        "actions": result.actions, "rejected": result.rejected,
-    }
+    return ingest_to_shard(files, warehouse)
 
 
 @task(name="publish-warehouse", cache_policy=NO_CACHE)

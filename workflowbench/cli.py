@@ -17,7 +17,7 @@ from rich.table import Table
 
 from . import warehouse as wh
 from .errors import ShortcutError
-from .ingest import STAGE, batches, discover, file_digest, ingest_batch
+from .ingest import batches, discover, ingest_to_shard
 from .reader import read_shortcut
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and query the WorkflowBench warehouse.")
@@ -39,15 +39,10 @@ def ingest(
     with _progress() as progress:
         bar = progress.add_task("ingest", total=len(files))
         for batch in planned:
-            key = wh.shard_key(STAGE, ((f.path, file_digest(f.path)) for f in batch))
-            if wh.has_shard(warehouse, key):
-                totals["skipped"] += len(batch)
-            else:
-                result = ingest_batch(batch)
-                wh.write_shard(warehouse, key, result.tables)
-                totals["shortcuts"] += result.shortcuts
-                totals["actions"] += result.actions
-                totals["rejected"] += result.rejected
+            done = ingest_to_shard(batch, warehouse)
+            for k in ("shortcuts", "actions", "rejected"):
+                totals[k] += done[k]
+            totals["skipped"] += len(batch) if done["skipped"] else 0
             progress.advance(bar, len(batch))
     counts = wh.publish(warehouse).counts
     err.print(f"{len(files)} files: {totals['shortcuts']} new shortcuts, {totals['actions']} actions, "

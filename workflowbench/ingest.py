@@ -123,6 +123,19 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
     return out
 
 
+def ingest_to_shard(files: Sequence[SourceFile], warehouse: str | os.PathLike[str]) -> dict[str, Any]:
+    """Ingest one batch into its warehouse shard, unless a shard for the same files and bytes exists."""
+    from . import warehouse as wh
+
+    key = wh.shard_key(STAGE, ((f.path, file_digest(f.path)) for f in files))
+    if wh.has_shard(warehouse, key):
+        return {"key": key, "skipped": True, "files": len(files), "shortcuts": 0, "actions": 0, "rejected": 0}
+    result = ingest_batch(files)
+    wh.write_shard(warehouse, key, result.tables)
+    return {"key": key, "skipped": False, "files": len(files), "shortcuts": result.shortcuts,
+            "actions": result.actions, "rejected": result.rejected}
+
+
 def _reject(out: BatchResult, f: SourceFile, digest: str | None, reason: str, detail: str, now: datetime) -> None:
     out.reasons[reason] += 1
     out.tables["rejects"].append({
