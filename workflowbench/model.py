@@ -19,8 +19,8 @@ from .values import (
     Serialized,
     Unknown,
     Value,
-    _parse_items,
     dump_value,
+    parse_items,
     parse_value,
 )
 
@@ -278,7 +278,7 @@ def _action(raw: Any, index: int, source: str, max_depth: int) -> Action:
     params = raw.get("WFWorkflowActionParameters", {})
     if not isinstance(params, dict):
         raise BadStructure(source, f"action {index} parameters are {type(params).__name__}, expected a dictionary")
-    action = Action(identifier, _parse_items(params, params, 0, max_depth) if params else {},
+    action = Action(identifier, parse_items(params, params, 0, max_depth) if params else {},
                     "WFWorkflowActionParameters" in raw)
     if len(raw) > 1 + action.has_parameters:
         action.extra = {k: parse_value(v, 1, max_depth) for k, v in raw.items()

@@ -185,7 +185,7 @@ def parse_value(raw: Any, depth: int = 0, max_depth: int = 200) -> Value:
     if depth > max_depth:
         raise TooDeep("", f"values nest deeper than {max_depth}")
     if kind is list:
-        return _parse_items(raw, range(len(raw)), depth, max_depth)
+        return parse_items(raw, range(len(raw)), depth, max_depth)
     if kind is dict:
         st = raw.get("WFSerializationType")
         if st is not None and "Value" in raw:
@@ -198,12 +198,12 @@ def parse_value(raw: Any, depth: int = 0, max_depth: int = 200) -> Value:
                 return parser(raw, depth + 1, max_depth)
             except _Malformed as exc:
                 return Unknown(raw, str(exc))
-        return _parse_items(raw, raw, depth, max_depth)
+        return parse_items(raw, raw, depth, max_depth)
     # None (JSON null) and anything else a parser may hand us stays as it is.
     return raw
 
 
-def _parse_items(raw: Any, keys: Any, depth: int, max_depth: int) -> Any:
+def parse_items(raw: Any, keys: Any, depth: int, max_depth: int) -> Any:
     """Parse the values of a plain list or dict, reusing it when every value stays as it is
     (most do: they are scalars), so the common case copies nothing."""
     out = None
