@@ -2,9 +2,10 @@
 
 plistlib reads objects through ``BytesIO``, where a size that runs past the data silently
 yields a short string or blob. This decoder checks every offset, size and reference against
-the bytes really there and raises ``BplistError`` otherwise, at the same speed.
-Shared objects are decoded once and shared, as plistlib does; a container that contains
-itself is refused instead of becoming a cyclic object.
+the bytes really there (objects must end before the offset table) and raises ``BplistError``
+otherwise, at the same speed. Shared objects are decoded once and shared, as plistlib does; a
+container that contains itself is refused instead of becoming a cyclic object, and so is a
+dictionary key that is not a string (plists have no other keys; plistlib writes no other).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class BplistError(ValueError):
 
 
 class _Decoder:
-    __slots__ = ("active", "data", "max_depth", "objs", "offsets", "ref_size", "top")
+    __slots__ = ("active", "data", "end", "max_depth", "objs", "offsets", "ref_size", "top")
 
     def __init__(self, data: bytes, max_depth: int) -> None:
         self.data = data
@@ -41,6 +42,7 @@ class _Decoder:
         if table < 8 or table + count * offset_size > n - 32:
             raise BplistError("offset table runs past the trailer")
         self.ref_size = ref_size
+        self.end = table  # objects lie between the header and the offset table
         self.offsets = self._ints(table, count, offset_size)
         for off in self.offsets:
             if not 8 <= off < table:
@@ -58,20 +60,20 @@ class _Decoder:
         if low != 0xF:
             return low, pos
         d = self.data
-        if pos >= len(d):
-            raise BplistError("length marker runs past the data")
+        if pos >= self.end:
+            raise BplistError("length marker runs past the object area")
         marker = d[pos]
         if marker & 0xF0 != 0x10 or marker & 0x0F > 3:
             raise BplistError(f"bad length marker {marker:#x} at {pos}")
         width = 1 << (marker & 0x0F)
         end = pos + 1 + width
-        if end > len(d):
-            raise BplistError("length runs past the data")
+        if end > self.end:
+            raise BplistError("length runs past the object area")
         return int.from_bytes(d[pos + 1 : end], "big"), end
 
     def _need(self, pos: int, size: int) -> None:
-        if pos + size > len(self.data):
-            raise BplistError(f"object at {pos} needs {size} bytes past the data")
+        if pos + size > self.end:
+            raise BplistError(f"object at {pos} needs {size} bytes past the object area")
 
     def scalar(self, marker: int, pos: int) -> Any:
         """Decode a non-container object (strings are handled inline by ``decode_all``)."""
@@ -107,9 +109,11 @@ class _Decoder:
             self._need(pos, 8)
             try:
                 return _EPOCH + timedelta(seconds=struct.unpack_from(">d", d, pos)[0])
-            except OverflowError:
+            except (OverflowError, ValueError):  # ValueError: NaN seconds
                 raise BplistError("date out of range") from None
         if high == 0x8:
+            if low > 7:
+                raise BplistError(f"UID of {low + 1} bytes (at most 8)")
             self._need(pos, low + 1)
             return UID(int.from_bytes(d[pos : pos + low + 1], "big"))
         if marker == 0x00:
@@ -123,7 +127,7 @@ class _Decoder:
         to the first finds the children ready; ``build`` recurses for the rare other order.
         """
         d = self.data
-        end = len(d)
+        end = self.end
         objs: list[Any] = [_PENDING] * len(self.offsets)
         containers: list[int] = []
         for i, pos in enumerate(self.offsets):
@@ -163,10 +167,12 @@ class _Decoder:
             if _PENDING in values:
                 self.build(i, 0)
             elif marker >= 0xD0:
+                keys = values[:n]
                 try:
-                    objs[i] = dict(zip(values[:n], values[n:]))
+                    "".join(keys)  # the cheapest way to insist that every key is a string
                 except TypeError:
-                    raise BplistError("unhashable dictionary key") from None
+                    raise BplistError(f"dictionary {i} has a key that is not a string") from None
+                objs[i] = dict(zip(keys, values[n:]))
             else:
                 objs[i] = values
         return objs[self.top]
@@ -194,10 +200,12 @@ class _Decoder:
             values = [self.build(r, depth + 1) if v is _PENDING else v for r, v in zip(refs, values)]
             self.active.discard(ref)
         if is_dict:
+            keys = values[:n]
             try:
-                result: Any = dict(zip(values[:n], values[n:]))
+                "".join(keys)
             except TypeError:
-                raise BplistError("unhashable dictionary key") from None
+                raise BplistError(f"dictionary {ref} has a key that is not a string") from None
+            result: Any = dict(zip(keys, values[n:]))
         else:
             result = values
         objs[ref] = result

@@ -103,27 +103,36 @@ def unwrap(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[s
     return container, plist, signing
 
 
-def check_shape(value: Any, source: str, max_depth: int, budget: int) -> None:
-    """Refuse values nesting deeper than ``max_depth`` (the top level is depth 0) or expanding to more
-    than ``budget`` values.
+# Values a parsed file may expand to, per byte of it. XML and JSON hold at most one value per byte;
+# Apple's binary plist writer shares equal containers, which in the real files still stays under
+# 0.2 values per byte. A hand-made binary plist can share without limit: 100 bytes that stand for
+# 2**40 values would hang every later walk of them.
+_VALUES_PER_BYTE = 16
 
-    A binary plist may refer to one container from many places, so a hundred bytes can stand for
-    billions of values that every later walk would visit; XML and JSON cannot share and hold at most
-    one value per byte, so ``budget`` (the size of the parsed bytes) only ever stops shared ones.
+
+def check_shape(value: Any, source: str, max_depth: int, size: int) -> None:
+    """Refuse values nesting deeper than ``max_depth`` (the top level is depth 0), or expanding, through
+    shared containers, to more than ``_VALUES_PER_BYTE`` values per byte of the ``size`` bytes parsed.
+
     The binary decoder bounds depth only where it recurses, so depth is checked here for every container.
     """
+    budget = _VALUES_PER_BYTE * size
     level = [value] if type(value) is dict or type(value) is list else []
     depth = seen = 0
     while level:
         if depth > max_depth:
             raise TooDeep(source, f"values nest deeper than {max_depth}")
-        below = []
+        below: list[Any] = []
+        append = below.append
         for v in level:
-            children = v.values() if type(v) is dict else v
-            seen += len(children)
+            if type(v) is dict:
+                v = v.values()
+            seen += len(v)
             if seen > budget:
                 raise TooLarge(source, f"shared containers expand to more than {budget} values")
-            below += [c for c in children if type(c) is dict or type(c) is list]
+            for child in v:
+                if type(child) is dict or type(child) is list:
+                    append(child)
         level = below
         depth += 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +19,17 @@ def read_bytes(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) ->
     """Read a file, refusing it before loading when it exceeds the input limit."""
     source = str(path)
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # opening a named pipe would wait for a writer forever
+            raise ShortcutError(source, "not a regular file", reason="io-error")
+        size = info.st_size
         if size > limits.max_input_bytes:
             raise TooLarge(source, f"file is {size} bytes, limit {limits.max_input_bytes}")
         with open(path, "rb") as fh:
             return fh.read(limits.max_input_bytes + 1)
-    except OSError as exc:
-        raise ShortcutError(source, f"cannot read file: {exc.strerror or exc}", reason="io-error") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the path
+        raise ShortcutError(source, f"cannot read file: {getattr(exc, 'strerror', None) or exc}",
+                            reason="io-error") from None
 
 
 _gc_lock = threading.Lock()
