@@ -212,6 +212,7 @@ def unwrap_aea(data: bytes, source: str, limits: Limits) -> tuple[bytearray, Sig
     # First walk every segment header and LZFSE block header, so that sizes which lie are refused
     # before the output buffer (as large as the header claims) is allocated.
     plan: list[tuple[int, int, int, bytes]] = []  # (offset, raw size, packed size, checksum)
+    view_in = memoryview(data)
     declared = 0
     while declared < original:
         _need(data, offset, per_cluster * seg_header + _MAC + per_cluster * _MAC, "AEA cluster header", source)
@@ -232,7 +233,7 @@ def unwrap_aea(data: bytes, source: str, limits: Limits) -> tuple[bytearray, Sig
                 raise Corrupt(source, f"AEA segments hold more than the declared {original} bytes")
             _need(data, offset, packed_size, "AEA segment", source)
             if packed_size != raw_size:
-                blocks = lzfse_size(data[offset : offset + packed_size], source)
+                blocks = lzfse_size(view_in[offset : offset + packed_size], source)  # no copy
                 if blocks != raw_size:
                     raise Corrupt(source, f"LZFSE blocks declare {blocks} bytes, segment header {raw_size}")
             plan.append((offset, raw_size, packed_size, digest))
@@ -276,7 +277,7 @@ def _signing(auth: bytes, source: str) -> Signing:
     return Signing(kind, keys, "lzfse")
 
 
-def lzfse_size(block: bytes, source: str) -> int:
+def lzfse_size(block: bytes | memoryview, source: str) -> int:
     """Sum the raw sizes the LZFSE block headers declare, walking the stream without decoding.
 
     Lets us refuse a decompression bomb before the decoder allocates anything.
@@ -310,7 +311,7 @@ def lzfse_size(block: bytes, source: str) -> int:
         elif magic == b"bvx1":
             raise Unsupported(source, "LZFSE v1 blocks are not read", reason="compression")
         else:
-            raise Corrupt(source, f"unknown LZFSE block magic {magic!r}")
+            raise Corrupt(source, f"unknown LZFSE block magic {bytes(magic)!r}")
         total += raw
         pos += size
 
