@@ -91,7 +91,7 @@ class _Reader:
         self.source = source
         self.functions = functions
         self.labels = labels
-        self.pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.pos: Mapping[cst.CSTNode, Any] | None = None  # positions cost more than the reading: only on error
         self.module = module
         self.actions: list[Action] = []
         self.outputs: dict[str, _Binding] = {}  # name -> latest binding so far
@@ -108,10 +108,10 @@ class _Reader:
     def fail(self, node: cst.CSTNode | None, detail: str) -> CodeError:
         line = 0
         if node is not None:
-            try:
-                line = self.pos[node].start.line
-            except KeyError:
-                line = 0
+            if self.pos is None:
+                self.pos = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            position = self.pos.get(node)
+            line = position.start.line if position is not None else 0
         return CodeError(self.source, line, detail)
 
     # first pass: names bound to outputs and variable aliases -----------------------------
@@ -778,7 +778,7 @@ def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str]
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
-        raise CodeError(source, exc.raw_line, exc.message) from None
+        raise CodeError(source, exc.editor_line, exc.message) from None
     reader = _Reader(module, source, functions or {}, labels)
     reader.scan(module.body)
     reader.comments(module.header)

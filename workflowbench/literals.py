@@ -31,26 +31,49 @@ def _escape(c: str) -> str:
     return f"\\U{o:08x}"
 
 
+# Long texts (base64 images, HTML) are common: escape with C-speed replace/sub, not a char loop.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters but \t and \n
+_QUOTE_AT_RISK = re.compile(r"'(?='|\Z)")  # a quote that could close a ''' literal
+_nonprintable: re.Pattern[str] | None = None
+
+
+def _controls(s: str) -> str:
+    s = s.replace("\t", "\\t")
+    return _CONTROL.sub(lambda m: _escape(m.group()), s) if _CONTROL.search(s) else s
+
+
+def _printable(s: str) -> str:
+    """Escape what ``str.isprintable`` refuses (format characters, lone surrogates, odd spaces)."""
+    if s.isprintable():
+        return s
+    global _nonprintable
+    if _nonprintable is None:  # built once, on first need: every code point str.isprintable refuses
+        ranges, start = [], None
+        for o in range(0x110000):
+            bad = not chr(o).isprintable() and o != 0x200D
+            if bad and start is None:
+                start = o
+            elif not bad and start is not None:
+                ranges.append((start, o - 1))
+                start = None
+        if start is not None:
+            ranges.append((start, 0x10FFFF))
+        _nonprintable = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
+    return _nonprintable.sub(lambda m: _escape(m.group()), s)
+
+
 def quote(s: str) -> str:
     """A single-quoted literal: the form of plain strings."""
     if _PLAIN.fullmatch(s):
         return "'" + s + "'"
-    out = ["'"]
-    for c in s:
-        if c == "'" or c == "\\":
-            out.append("\\" + c)
-        elif c.isprintable() or c == _ZWJ:
-            out.append(c)
-        else:
-            out.append(_escape(c))
-    out.append("'")
-    return "".join(out)
+    t = _controls(s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n"))
+    return "'" + _printable(t) + "'"
 
 
 def can_quote_bare(s: str) -> bool:
     """Whether ``s`` needs no backslash in a single- or double-quoted literal (f-string expressions
     in Python 3.11 may not hold a backslash)."""
-    return all((c.isprintable() or c == _ZWJ) and c != "\\" for c in s) and not ("'" in s and '"' in s)
+    return (s.isprintable() or _printable(s) == s) and "\\" not in s and not ("'" in s and '"' in s)
 
 
 def quote_bare(s: str) -> str:
@@ -63,22 +86,14 @@ def triple_body(s: str, fstring: bool) -> str:
     Newlines stay newlines; a quote is escaped where it could end the literal."""
     if _PLAIN.fullmatch(s) and not (fstring and ("{" in s or "}" in s)):
         return s
-    out: list[str] = []
-    last = len(s) - 1
-    for i, c in enumerate(s):
-        if c == "'":
-            out.append("\\'" if i == last or s[i + 1] == "'" else "'")
-        elif c == "\\":
-            out.append("\\\\")
-        elif c == "\n":
-            out.append("\n")
-        elif fstring and (c == "{" or c == "}"):
-            out.append(c + c)
-        elif c.isprintable() or c == _ZWJ:
-            out.append(c)
-        else:
-            out.append(_escape(c))
-    return "".join(out)
+    t = _controls(s.replace("\\", "\\\\"))
+    if fstring:
+        t = t.replace("{", "{{").replace("}", "}}")
+    if "'" in t:
+        t = _QUOTE_AT_RISK.sub("\\\\'", t)
+    if t.isprintable():
+        return t
+    return "\n".join(_printable(line) for line in t.split("\n"))  # newlines stay as they are
 
 
 def number(v: int | float) -> str:
