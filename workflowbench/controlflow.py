@@ -62,8 +62,9 @@ class Defect:
     detail: str = ""
 
 
-def build_tree(actions: list[Action]) -> tuple[list[Node], list[Defect], list[int], list[str | None]]:
-    """Return (tree, defects, depth of each action, role of each action)."""
+def build_tree(actions: list[Action], values: bool = True) -> tuple[list[Node], list[Defect], list[int], list[str | None]]:
+    """Return (tree, defects, depth of each action, role of each action). ``values=False`` skips the
+    scan for malformed values, for callers that only need the blocks."""
     root: list[Node] = []
     stack: list[Block] = []
     defects: list[Defect] = []
@@ -121,7 +122,7 @@ def build_tree(actions: list[Action]) -> tuple[list[Node], list[Defect], list[in
             roles[i] = "end"
     for block in stack:
         defects.append(Defect("unclosed", block.start, block.group))
-    for i, action in enumerate(actions):
+    for i, action in enumerate(actions if values else ()):
         for v in iter_values(action.parameters):
             if isinstance(v, Unknown) and v.problem:
                 defects.append(Defect("malformed-value", i, None, v.problem))

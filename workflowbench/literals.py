@@ -38,7 +38,7 @@ _nonprintable: re.Pattern[str] | None = None
 
 
 def _controls(s: str) -> str:
-    s = s.replace("\t", "\\t")
+    s = s.replace("\t", "\\t").replace("\r", "\\r")  # \r: CRLF text is common
     return _CONTROL.sub(lambda m: _escape(m.group()), s) if _CONTROL.search(s) else s
 
 

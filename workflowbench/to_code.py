@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .controlflow import Block, Leaf, Node
+from .controlflow import Block, Defect, Leaf, Node, build_tree
 from .inputs import INPUT_KEYS, PASSTHROUGH
 from .literals import can_quote_bare, date, number, quote, quote_bare, triple_body
 from .model import Workflow
@@ -75,6 +75,7 @@ class Plan:
     """What the code shows besides the actions' own parameters; ``from_code`` and the round-trip
     normalisation rely on the same decisions."""
 
+    tree: list[Node]
     producer: dict[str, int]  # output UUID -> index of the action producing it
     bound: dict[int, str]  # action index -> name of its output in code
     labels: dict[int, str | None]  # action index -> label references to it carry
@@ -104,9 +105,10 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
                 i = producer[att.output_uuid]
                 referenced.add(i)
                 first_label.setdefault(i, att.output_name)
-    healthy = _healthy_blocks(wf, referenced)
+    tree, defects = blocks(wf)
+    healthy = _healthy_blocks(wf, tree, defects, referenced)
     implicit: dict[int, tuple[str, int]] = {}
-    _implicit(wf.tree, wf, keys, healthy, implicit)
+    _implicit(tree, wf, keys, healthy, implicit)
     referenced.update(p for _, p in implicit.values())
     # Variables keep their names; outputs get snake_case names that avoid them.
     namer = Namer()
@@ -129,7 +131,7 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
         if label is not None and label != dflt:
             annotate.add(i)
         bound[i] = namer.claim(snake(label_of[i] or action_label(a.identifier)))
-    return Plan(producer, bound, label_of, annotate, implicit, variables, healthy)
+    return Plan(tree, producer, bound, label_of, annotate, implicit, variables, healthy)
 
 
 def _attachments(value: object):
@@ -180,10 +182,19 @@ def _variable_names(wf: Workflow) -> list[str]:
     return list(seen)
 
 
-def _healthy_blocks(wf: Workflow, referenced: set[int]) -> set[int]:
+def blocks(wf: Workflow) -> tuple[list[Node], list[Defect]]:
+    """The block tree and its defects; the model's cached structure when it has been built."""
+    cached = wf.__dict__.get("structure")
+    if cached is not None:
+        return cached[0], cached[1]
+    tree, defects, _, _ = build_tree(wf.actions, values=False)
+    return tree, defects
+
+
+def _healthy_blocks(wf: Workflow, tree: list[Node], defects: list[Defect], referenced: set[int]) -> set[int]:
     """Blocks that can be written as Python blocks: closed, no defect on their actions, the shape
     Python can hold, and no output of a start or middle in use."""
-    bad = {d.index for d in wf.defects if d.kind != "malformed-value"}
+    bad = {d.index for d in defects if d.kind != "malformed-value"}
     members: dict[object, int] = {}
     for a in wf.actions:
         g = a.parameters.get("GroupingIdentifier")
@@ -215,7 +226,7 @@ def _healthy_blocks(wf: Workflow, referenced: set[int]) -> set[int]:
                 continue
             out.add(node.start)
 
-    visit(wf.tree)
+    visit(tree)
     return out
 
 
@@ -705,7 +716,7 @@ def transpile(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
     p = plan(wf, input_keys, labels)
     w = _Writer(wf, p)
     if wf.actions:
-        w.body(wf.tree, 0)
+        w.body(p.tree, 0)
     code = "\n".join(w.lines) + "\n" if w.lines else ""
     names = {a.uuid: p.bound[i] for i, a in enumerate(wf.actions) if i in p.bound and a.uuid is not None}
     return Transpiled(code, names, w.where, w.general)
