@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
         "read_actions_per_s": round(actions / statistics.median(reads)),
         "read_transpile_actions_per_s": round(actions / statistics.median(both)),
         "transpile_only_actions_per_s": round(actions / max(1e-9, statistics.median(both) - statistics.median(reads))),
-        "median_ratio_read_transpile_to_read": round(statistics.median(r / b for r, b in zip(reads, both, strict=True)), 3),
+        "median_ratio_read_transpile_to_read": round(
+            statistics.median(r / b for r, b in zip(reads, both, strict=True)), 3),
         "reference_converter_actions_per_s": REFERENCE,
     }
     result["ratio_to_reference"] = round(result["read_transpile_actions_per_s"] / REFERENCE, 3)

@@ -13,15 +13,22 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from workflowbench import warehouse as wh
 from workflowbench.ingest import SourceFile, batches, discover, ingest_to_shard
+from workflowbench.transpile_stage import TRANSPILER_VERSION
 
 DEFAULT_SOURCES = ["raw_shortcuts"]
 DEFAULT_BATCH_SIZE = 500
 
 
-@task(name="ingest-batch", cache_policy=NO_CACHE, retries=1)
+@task(name="ingest-transpile-batch", cache_policy=NO_CACHE, retries=1)
 def ingest_task(files: list[SourceFile], warehouse: str) -> dict[str, Any]:
-    """Ingest one batch into a shard; a batch whose shard exists (same files, same bytes) is skipped."""
-    return ingest_to_shard(files, warehouse)
+    """Ingest one batch, then transpile the shortcuts it read (stage ``transpile``, on the workflows
+    already in memory), into one shard; a batch whose shard exists (same files, same bytes, same
+    transpiler version) is skipped."""
+    done = ingest_to_shard(files, warehouse)
+    if not done["skipped"]:
+        get_run_logger().info("ingest: %d shortcuts, %d rejected; transpile: %d ok, %d failed", done["shortcuts"],
+                              done["rejected"], done["transpiled"], done["transpile_failed"])
+    return done
 
 
 @task(name="publish-warehouse", cache_policy=NO_CACHE)
@@ -41,6 +48,9 @@ def summarize(warehouse: str) -> dict[str, Any]:
             "actions": rows("SELECT count(*) FROM actions")[0][0],
             "defects": rows("SELECT kind, count(*) FROM defects GROUP BY 1 ORDER BY 2 DESC, 1"),
             "rejects": rows("SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "code": dict.fromkeys(("ok", "failed"), 0) | dict(rows("SELECT status, count(*) FROM code GROUP BY 1")),
+            "transpile_rejects": rows("SELECT reason, count(*) FROM rejects WHERE stage = 'transpile' "
+                                      "GROUP BY 1 ORDER BY 2 DESC, 1"),
         }
 
 
@@ -52,11 +62,17 @@ def report_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
     return (
         "# build-bench\n\n"
         f"Warehouse `{run['warehouse']}`: **{summary['shortcuts']:,} shortcuts**, "
-        f"**{summary['actions']:,} actions**.\n\n"
+        f"**{summary['actions']:,} actions**, **{summary['code']['ok']:,} transpiled to code** "
+        f"({summary['code']['failed']:,} failed).\n\n"
         f"This run: {run['files']:,} files in {run['batches']} batches ({run['skipped']} unchanged and skipped).\n\n"
         "## Files by container format\n\n" + table("container", summary["containers"]) +
         "\n## Rejects by reason\n\n" + table("reason", summary["rejects"]) +
-        "\n## Defects by kind\n\n" + table("kind", summary["defects"])
+        "\n## Defects by kind\n\n" + table("kind", summary["defects"]) +
+        "\n## Transpile stage\n\n"
+        f"Each ingest batch transpiles the shortcuts it read to code (table `code`, transpiler version "
+        f"{TRANSPILER_VERSION}); a failure is a `failed` row plus a reject with stage `transpile`.\n\n" +
+        table("status", list(summary["code"].items())) +
+        "\n### Transpile failures by reason\n\n" + table("reason", summary["transpile_rejects"])
     )
 
 
@@ -66,7 +82,7 @@ def build_bench(
     warehouse: str = str(wh.DEFAULT_WAREHOUSE),
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict[str, Any]:
-    """Ingest shortcut files from ``sources`` into the DuckDB warehouse."""
+    """Ingest shortcut files from ``sources`` into the DuckDB warehouse and transpile them to code."""
     logger = get_run_logger()
     files = discover(sources or DEFAULT_SOURCES)
     planned = list(batches(files, batch_size))
@@ -78,8 +94,9 @@ def build_bench(
     run = {"warehouse": warehouse, "files": len(files), "batches": len(planned),
            "skipped": sum(r["skipped"] for r in results)}
     create_markdown_artifact(key="build-bench-report", markdown=report_markdown(summary, run),
-                             description="Files, shortcuts, actions and rejects of this build")
+                             description="Files, shortcuts, actions, rejects and transpiled code of this build")
     rejected = Counter(dict(summary["rejects"]))
-    logger.info("warehouse %s: %d shortcuts, %d actions, %d rejects", warehouse, summary["shortcuts"],
-                summary["actions"], sum(rejected.values()))
-    return {**run, **{k: summary[k] for k in ("shortcuts", "actions")}, "rejects": dict(rejected)}
+    logger.info("warehouse %s: %d shortcuts, %d actions, %d rejects; code %d ok, %d failed", warehouse,
+                summary["shortcuts"], summary["actions"], sum(rejected.values()), summary["code"]["ok"],
+                summary["code"]["failed"])
+    return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected)}

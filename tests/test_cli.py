@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -10,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tests.conftest import RAW, write_mixed_folder
+from workflowbench import from_code, read_shortcut, transpile
 from workflowbench.cli import app
 
 runner = CliRunner()
@@ -33,6 +35,9 @@ def test_ingest_then_sql_in_every_format(tmp_path: Path) -> None:
     assert list(csv.reader(io.StringIO(as_csv.stdout)))[0:2] == [["reason", "n"], ["bad-structure", "1"]]
     as_table = runner.invoke(app, ["sql", "SELECT count(*) AS shortcuts FROM shortcuts", "-w", str(target)])
     assert "shortcuts" in as_table.stdout and str(expect["shortcuts"]) in as_table.stdout
+
+    # Counted per batch (hello is in two batches, as two encodings), deduplicated on publish.
+    assert "transpiled 4, 0 failed" in result.output and f"code {expect['shortcuts']}," in result.output
 
     again = runner.invoke(app, ["ingest", str(tmp_path / "in"), "-w", str(target), "--batch-size", "2"])
     assert f"{expect['files']} unchanged" in again.output
@@ -71,3 +76,53 @@ def test_inspect_prints_metadata_and_defects(tmp_path: Path) -> None:
     bad.write_bytes(b"AEA1\x02\x00\x00\x00")
     result = runner.invoke(app, ["inspect", str(bad)])
     assert result.exit_code == 2 and "encrypted" in result.output and "bad.shortcut" in result.output
+
+
+def test_transpile_prints_code_and_names_a_bad_file(tmp_path: Path) -> None:
+    sample = RAW / "Tip Calculator.shortcut"
+    result = runner.invoke(app, ["transpile", str(sample)])
+    assert result.exit_code == 0, result.output
+    ast.parse(result.stdout)
+    assert result.stdout == transpile(read_shortcut(sample)).code
+
+    bad = tmp_path / "bad.shortcut"
+    bad.write_bytes(b"AEA1\x02\x00\x00\x00")
+    result = runner.invoke(app, ["transpile", str(bad)])
+    assert result.exit_code == 1 and "bad.shortcut" in result.output and "encrypted" in result.output
+    assert runner.invoke(app, ["transpile", str(tmp_path / "none.shortcut")]).exit_code == 1
+
+
+def test_compile_writes_a_shortcut_that_reads_back(tmp_path: Path) -> None:
+    for sample in sorted(RAW.glob("*.shortcut")):
+        code = tmp_path / f"{sample.stem}.py"
+        code.write_text(runner.invoke(app, ["transpile", str(sample)]).stdout)
+        out = tmp_path / f"{sample.stem}.shortcut"
+        result = runner.invoke(app, ["compile", str(code), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        wf = read_shortcut(out)
+        identifiers = [a.identifier for a in wf.actions]
+        assert identifiers == [a.identifier for a in from_code(code.read_text()).actions]
+        assert identifiers == [a.identifier for a in read_shortcut(sample).actions]
+        assert result.stdout == f"wrote {out}: {len(identifiers)} actions, unsigned binary plist\n"
+        assert wf.container == "bplist" and wf.signing.kind == "unsigned" and wf.icon.glyph_number == 59511
+        assert wf.input_classes and wf.client_version == "2302.0.4"
+
+
+def test_compile_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    out = tmp_path / "out.shortcut"
+    for text, line in (("x = 1\nprint(1)\n", 2), ("x = 1\n\ndef (:\n", 3)):
+        code = tmp_path / "bad.py"
+        code.write_text(text)
+        result = runner.invoke(app, ["compile", str(code), "-o", str(out)])
+        assert result.exit_code == 1 and f"{code}: line {line}: " in result.output
+        assert not out.exists()
+    missing = runner.invoke(app, ["compile", str(tmp_path / "none.py"), "-o", str(out)])
+    assert missing.exit_code == 1 and "none.py" in missing.output
+    huge = tmp_path / "huge.py"
+    huge.write_text("com_example_app(a=" + "9" * 30 + ")\n")  # no plist integer holds it
+    result = runner.invoke(app, ["compile", str(huge), "-o", str(out)])
+    assert result.exit_code == 1 and "huge.py" in result.output and not out.exists()
+    ok = tmp_path / "ok.py"
+    ok.write_text("x = 1\n")
+    result = runner.invoke(app, ["compile", str(ok), "-o", str(tmp_path / "no" / "dir.shortcut")])
+    assert result.exit_code == 1 and "dir.shortcut" in result.output

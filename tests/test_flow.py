@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import ast
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from prefect.testing.utilities import prefect_test_harness
+from typer.testing import CliRunner
 
 from flows.build_bench import build_bench
 from flows.serve import NIGHTLY_CRON, deployments
 from tests.conftest import RAW, write_mixed_folder
+from workflowbench import read_shortcut, transpile
+from workflowbench import transpile_stage as stage
 from workflowbench import warehouse as wh
+from workflowbench.cli import app
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -32,6 +39,7 @@ def test_flow_ingests_batches_and_reports(tmp_path: Path) -> None:
     assert result["shortcuts"] == expect["shortcuts"]
     assert result["actions"] == expect["actions"]
     assert result["rejects"] == {"bad-structure": 1, "corrupt": 1, "encrypted": 1, "unknown-format": 1}
+    assert result["code"] == {"ok": expect["shortcuts"], "failed": 0}
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
@@ -40,6 +48,7 @@ def test_flow_ingests_batches_and_reports(tmp_path: Path) -> None:
     markdown = artifacts[-1].data
     assert "## Files by container format" in markdown and "| bplist | 2 |" in markdown and "| json | 1 |" in markdown
     assert f"**{expect['shortcuts']:,} shortcuts**" in markdown and "| encrypted | 1 |" in markdown
+    assert "## Transpile stage" in markdown and f"| ok | {expect['shortcuts']} |" in markdown
 
     again = build_bench(sources=[str(tmp_path / "in")], warehouse=str(target), batch_size=3)
     assert again["skipped"] == 3 and again["shortcuts"] == expect["shortcuts"]
@@ -62,3 +71,58 @@ def test_deployments_are_nightly_and_adhoc() -> None:
     assert set(deps) == {"nightly", "adhoc"}
     assert deps["nightly"].schedules and deps["nightly"].schedules[0].schedule.cron == NIGHTLY_CRON
     assert not deps["adhoc"].schedules
+
+
+def report() -> str:
+    """The latest run's report artifact."""
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["build-bench-report"])),
+            sort=ArtifactSort.CREATED_DESC, limit=1)
+    return artifacts[0].data
+
+
+def test_build_command_fills_the_code_table(tmp_path: Path) -> None:
+    target = tmp_path / "raw.duckdb"
+    result = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target), "--batch-size", "5"])
+    assert result.exit_code == 0, result.output
+    committed = sorted(RAW.glob("*.shortcut"))
+    assert json.loads(result.stdout)["code"] == {"ok": len(committed), "failed": 0}
+    with wh.connect(target) as con:
+        rows = con.execute("SELECT s.source_path, s.action_count, c.status, c.code, c.names, c.lines, c.general, "
+                           "c.line_count, c.transpiler_version FROM shortcuts s JOIN code c ON c.shortcut_id = s.id "
+                           "ORDER BY 1").fetchall()
+        assert con.execute("SELECT count(*) FROM code").fetchone() == (len(committed),)
+        assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+    assert [Path(r[0]) for r in rows] == committed
+    for path, action_count, status, code, names, lines, general, line_count, version in rows:
+        assert status == "ok" and version == stage.TRANSPILER_VERSION
+        ast.parse(code)
+        expected = transpile(read_shortcut(path))
+        assert code == expected.code and general == expected.general and line_count == len(code.splitlines())
+        assert json.loads(names) == expected.names
+        assert sorted(i for _, i in json.loads(lines)) == list(range(action_count))
+    assert f"| ok | {len(committed)} |" in report() and "| failed | 0 |" in report()
+
+    again = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target), "--batch-size", "5"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["skipped"] == 4
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT shortcut_id) FROM code").fetchone() == (
+            len(committed), len(committed))
+
+
+def test_flow_reports_transpile_failures_and_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_mixed_folder(tmp_path / "in")
+
+    def fake(wf):  # failure injection for one shortcut
+        if wf.name == "long":
+            raise RuntimeError("injected")
+        return transpile(wf)
+
+    monkeypatch.setattr(stage, "transpile", fake)
+    result = build_bench(sources=[str(tmp_path / "in")], warehouse=str(tmp_path / "w.duckdb"), batch_size=3)
+    assert result["code"] == {"ok": 2, "failed": 1} and result["shortcuts"] == 3
+    assert result["rejects"]["transpile-error"] == 1 and result["rejects"]["encrypted"] == 1
+    markdown = report()
+    assert "| failed | 1 |" in markdown and "### Transpile failures by reason" in markdown
+    assert "| transpile-error | 1 |" in markdown

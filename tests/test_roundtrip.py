@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import ast
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 import libcst
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SHARED
 from workflowbench import from_code, read_shortcut, to_code
 from workflowbench.from_code import function_map
 from workflowbench.roundtrip import comparable
@@ -89,3 +90,20 @@ def test_parameters_survive_for_99_percent_of_actions(outcome: Outcome) -> None:
         print(f"  {n:4d}  {ident}  {', '.join(keys)}")
     assert outcome.actions > 39_000
     assert share >= 0.99
+
+
+def test_reads_the_workflowbench_samples_that_are_python(manifest: list[dict]) -> None:
+    """The original samples are mostly not valid Python; those that are, read in our style."""
+    samples = json.loads((SHARED / "reference" / "workflowllm" / "data_samples.json").read_text())
+    python = []
+    for sample in samples:
+        try:
+            ast.parse(sample["annotated_code"])
+        except SyntaxError:
+            continue
+        python.append(sample["annotated_code"])
+    assert 0 < len(python) < len(samples)
+    for code in python:
+        wf = from_code(code)
+        assert wf.actions
+        assert to_code(from_code(to_code(wf))) == to_code(wf)

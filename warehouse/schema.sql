@@ -62,6 +62,23 @@ CREATE TABLE plists (
     plist           BLOB    NOT NULL
 );
 
+-- Each shortcut as Python-style code (workflowbench.to_code), written by the transpile stage that runs
+-- in every ingest batch. The code is checked with ast.parse, never run. A shortcut the transpiler
+-- fails on has status 'failed', NULL code columns, and a rejects row (stage 'transpile').
+-- Key: shortcut_id; when several transpiler versions wrote a row, the latest wins.
+CREATE TABLE code (
+    shortcut_id     VARCHAR PRIMARY KEY,  -- shortcuts.id
+    status          VARCHAR NOT NULL,   -- ok | failed
+    reason          VARCHAR,            -- failed: transpile-error | invalid-code (as in rejects.reason)
+    code            VARCHAR,            -- the code text, ending in a newline ('' for no actions)
+    names           JSON,               -- {output UUID: its name in the code}
+    lines           JSON,               -- [[line, position], ...]: 1-based code line of each action (actions.position)
+    general         INTEGER,            -- values written in the fallback plist(...) form
+    line_count      INTEGER,
+    transpiler_version VARCHAR NOT NULL,
+    transpiled_at   TIMESTAMP NOT NULL
+);
+
 -- Inputs a stage could not use, with a machine-readable reason. Key: path, file_sha256, stage, reason.
 CREATE TABLE rejects (
     source          VARCHAR NOT NULL,

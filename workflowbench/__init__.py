@@ -1,8 +1,8 @@
 """workflowbench: real Apple Shortcuts in, a WorkflowBench-style DuckDB warehouse out."""
 
 from .containers import Limits, Signing
-from .from_code import CodeError, from_code
 from .errors import BadStructure, Corrupt, ShortcutError, TooDeep, TooLarge, UnknownFormat, Unsupported
+from .from_code import CodeError, from_code
 from .model import Action, Icon, ImportQuestion, Workflow
 from .reader import read_shortcut
 from .to_code import to_code, transpile

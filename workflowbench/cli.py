@@ -8,17 +8,22 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import warehouse as wh
+from .compile import compile_code
 from .errors import ShortcutError
+from .from_code import CodeError
 from .ingest import batches, discover, ingest_to_shard
 from .reader import read_shortcut
+from .transpile_stage import checked
+from .writer import write_shortcut
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and query the WorkflowBench warehouse.")
 err = Console(stderr=True, soft_wrap=True)
@@ -32,21 +37,22 @@ def ingest(
     warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
 ) -> None:
-    """Ingest shortcut files into the warehouse (in this process, without Prefect)."""
+    """Ingest shortcut files into the warehouse and transpile them to code (in this process, without Prefect)."""
     files = discover(paths)
     planned = list(batches(files, batch_size))
-    totals = {"shortcuts": 0, "actions": 0, "rejected": 0, "skipped": 0}
+    totals = {"shortcuts": 0, "actions": 0, "rejected": 0, "transpiled": 0, "transpile_failed": 0, "skipped": 0}
     with _progress() as progress:
         bar = progress.add_task("ingest", total=len(files))
         for batch in planned:
             done = ingest_to_shard(batch, warehouse)
-            for k in ("shortcuts", "actions", "rejected"):
+            for k in ("shortcuts", "actions", "rejected", "transpiled", "transpile_failed"):
                 totals[k] += done[k]
             totals["skipped"] += len(batch) if done["skipped"] else 0
             progress.advance(bar, len(batch))
     counts = wh.publish(warehouse).counts
     err.print(f"{len(files)} files: {totals['shortcuts']} new shortcuts, {totals['actions']} actions, "
-              f"{totals['rejected']} rejected, {totals['skipped']} unchanged")
+              f"{totals['rejected']} rejected, {totals['skipped']} unchanged; "
+              f"transpiled {totals['transpiled']}, {totals['transpile_failed']} failed")
     err.print(f"warehouse {warehouse}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -93,6 +99,39 @@ def inspect(file: Annotated[Path, typer.Argument(help="A shortcut file (any cont
 
 
 @app.command()
+def transpile(file: Annotated[Path, typer.Argument(help="A shortcut file (any container).")]) -> None:
+    """Print a shortcut as Python-style code (what the `code` table holds)."""
+    try:
+        out = checked(read_shortcut(file), str(file))
+    except ShortcutError as exc:
+        _fail(str(exc))
+    typer.echo(out.code, nl=False)
+
+
+@app.command("compile")
+def compile_shortcut(
+    code_file: Annotated[Path, typer.Argument(help="Python-style code, as `workflowbench transpile` prints it.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .shortcut file to write.")],
+) -> None:
+    """Compile code to an unsigned binary-plist shortcut (default icon and metadata where the code has none)."""
+    try:
+        text = code_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{code_file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        wf = compile_code(text, str(code_file), name=output.stem)
+    except CodeError as exc:
+        _fail(f"{exc.source}: {exc.detail}")
+    try:
+        write_shortcut(wf, output)
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+    except (TypeError, OverflowError, ValueError) as exc:  # a value a plist cannot hold (an int over 64 bits)
+        _fail(f"{code_file}: cannot be written as a plist: {type(exc).__name__}: {exc}")
+    typer.echo(f"wrote {output}: {len(wf.actions)} actions, unsigned binary plist")
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run on the warehouse (read-only).")],
     warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
@@ -135,6 +174,12 @@ def serve() -> None:
     from flows.serve import main
 
     main()
+
+
+def _fail(message: str) -> NoReturn:
+    """Print an error naming the file to stderr and exit 1 (a message is text, never rich markup)."""
+    err.print("[red]error[/red]", escape(message))
+    raise typer.Exit(1)
 
 
 def _jsonable(value: Any) -> Any:

@@ -62,7 +62,9 @@ class Defect:
     detail: str = ""
 
 
-def build_tree(actions: list[Action], values: bool = True) -> tuple[list[Node], list[Defect], list[int], list[str | None]]:
+def build_tree(
+    actions: list[Action], values: bool = True,
+) -> tuple[list[Node], list[Defect], list[int], list[str | None]]:
     """Return (tree, defects, depth of each action, role of each action). ``values=False`` skips the
     scan for malformed values, for callers that only need the blocks."""
     root: list[Node] = []

@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from .errors import ShortcutError
 from .model import Action, Workflow
 from .names import HELPERS, function_name, loop_variable, plain_identifier
-from .to_code import COMMENT, COMPARE, EACH, IF, MENU, REPEAT, SETVAR, APPENDVAR, _TEXTUAL
+from .to_code import APPENDVAR, COMMENT, COMPARE, EACH, IF, MENU, REPEAT, SETVAR
 from .values import (
     Aggrandizement,
     Array,
@@ -50,6 +50,7 @@ _OPS = {v: k for k, v in COMPARE.items()}
 _CST_OPS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">", cst.GreaterThanEqual: ">=",
             cst.Equal: "==", cst.NotEqual: "!="}
 _BLOCKS = (IF, MENU, REPEAT, EACH)
+ASK = "is.workflow.actions.ask"
 
 
 class CodeError(ShortcutError):
@@ -63,13 +64,9 @@ class CodeError(ShortcutError):
 
 
 def function_map(identifiers: Iterable[str]) -> dict[str, str]:
-    """Function name -> identifier for identifiers the plain rule cannot give back."""
-    out: dict[str, str] = {}
-    for ident in identifiers:
-        name = function_name(ident)
-        if plain_identifier(name) != ident:
-            out[name] = ident
-    return out
+    """Function name -> identifier for known identifiers (a catalog's): this is how names the plain
+    rule cannot give back, or too short to look like an action, are read."""
+    return {function_name(ident): ident for ident in identifiers}
 
 
 def _id(n: int, kind: str) -> str:
@@ -77,7 +74,7 @@ def _id(n: int, kind: str) -> str:
 
 
 class _Binding:
-    __slots__ = ("uuid", "label", "index")
+    __slots__ = ("index", "label", "uuid")
 
     def __init__(self, uuid_: str, label: str | None) -> None:
         self.uuid = uuid_
@@ -100,6 +97,7 @@ class _Reader:
         self.scopes: list[dict[str, str]] = []  # loop targets -> Repeat Index / Repeat Item
         self.groups = 0
         self.missing = 0
+        self.nested = 0
         self.bindings: dict[int, _Binding] = {}  # id(assign node) -> binding
         self.repeat_depth = 0
 
@@ -133,7 +131,8 @@ class _Reader:
             count += 1
             if label is None and not isinstance(node, cst.AnnAssign):  # `name: None = ...` has no label
                 custom = _kwarg(value, "CustomOutputName")
-                if isinstance(custom, cst.SimpleString) and isinstance(custom.evaluated_value, str):
+                if isinstance(custom, cst.SimpleString) and len(custom.quote) == 1 \
+                        and isinstance(custom.evaluated_value, str):  # a plain string, as to_code's default
                     label = custom.evaluated_value
                 elif self.labels is not None:
                     label = self.labels(ident)
@@ -242,6 +241,8 @@ class _Reader:
                 return None
             raise self.fail(call, "a call must name an action")
         name = func.value
+        if name == "input" and call.args:  # `x = input('prompt')`: the Ask for Input action
+            return ASK
         if name in HELPERS:
             if quiet:
                 return None
@@ -263,6 +264,10 @@ class _Reader:
     def call(self, call: cst.Call, positional: int = 0) -> tuple[str, dict[str, Any]]:
         ident = self.action_of(call)
         assert ident is not None
+        if ident == ASK and _name(call.func) == "input":
+            if len(call.args) != 1 or (call.args[0].keyword not in (None,) and call.args[0].keyword.value != "prompt"):
+                raise self.fail(call, "input() takes one prompt")
+            return ident, {"WFAskActionPrompt": self.value(call.args[0].value)}
         return ident, self.kwargs(call, positional)
 
     def kwargs(self, call: cst.Call, positional: int = 0) -> dict[str, Any]:
@@ -324,7 +329,7 @@ class _Reader:
               start: int) -> None:
         params: dict[str, Any] = {}
         if carrier is not None:
-            params, binding, target = carrier
+            params, binding, _ = carrier
             if binding is not None:
                 params = {"UUID": binding.uuid, **params}
         index = self.open(ident, group, params, 2)
@@ -374,8 +379,7 @@ class _Reader:
                 raise self.fail(test, f"unsupported comparison {type(op).__name__}")
             code = _OPS[symbol]
             rhs = self.operand(right)
-            textual = code in (4, 5) and isinstance(right, (cst.SimpleString, cst.FormattedString)) \
-                and not _is_number_call(right)
+            textual = code in (4, 5) and not _is_number_call(right) and type(rhs) in (str, Text)
             return {"WFInput": self.subject(test.left), "WFCondition": code,
                     ("WFConditionalActionString" if textual else "WFNumberValue"): rhs}
         if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) \
@@ -411,6 +415,8 @@ class _Reader:
                             and _int(count.right) == 1 and _int(it.args[0].value) == 1):
                         raise self.fail(it, "use range(n) or range(1, n + 1)")
                     count = count.left
+                if isinstance(count, cst.Call) and _name(count.func) == "int" and len(count.args) == 1:
+                    count = count.args[0].value  # WorkflowBench writes range(int(2.0))
                 params = {"WFRepeatCount": self.value(count)}
             elif isinstance(it, cst.Call) and self.action_of(it, quiet=True) == REPEAT:
                 params = self.kwargs(it)
@@ -459,7 +465,7 @@ class _Reader:
         if isinstance(subject, cst.Call) and _name(subject.func) == "input":
             params = {}
             for arg in subject.args:
-                if arg.keyword is not None and arg.keyword.value == "prompt" or arg.keyword is None and not params:
+                if (arg.keyword is not None and arg.keyword.value == "prompt") or (arg.keyword is None and not params):
                     params["WFMenuPrompt"] = self.value(arg.value)
                 else:
                     raise self.fail(arg, "input() takes only a prompt")
@@ -521,6 +527,8 @@ class _Reader:
             return node.evaluated_value
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             inner = self.literal(node.expression)
+            if inner is _NO and isinstance(node.expression, cst.Call) and _name(node.expression.func) == "float":
+                inner = self.plain(node.expression)  # -float('inf')
             if type(inner) in (int, float):
                 return -inner
             if inner is not _NO:
@@ -545,8 +553,9 @@ class _Reader:
             if name == "dict":
                 out = {}
                 for arg in node.args:
-                    if arg.keyword is not None and arg.keyword.value == "OutputUUID" and isinstance(arg.value, cst.Name):
-                        out["OutputUUID"] = self.base(arg.value).output_uuid  # a raw attachment names its output
+                    key = arg.keyword.value if arg.keyword is not None else None
+                    if key == "OutputUUID" and isinstance(arg.value, cst.Name):
+                        out[key] = self.base(arg.value).output_uuid  # a raw attachment names its output
                     elif arg.keyword is not None:
                         out[arg.keyword.value] = self.value(arg.value)
                     elif isinstance(arg.value, cst.Dict) and not arg.star:
@@ -621,8 +630,8 @@ class _Reader:
                 kind, value = self.item(e.value)
                 elements.append({"WFItemType": kind, "WFValue": value})
             return 2, Array(elements)
-        if isinstance(node, (cst.Integer, cst.Float)) or isinstance(node, cst.UnaryOperation) \
-                and isinstance(node.operator, cst.Minus) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        if isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.UnaryOperation) \
+                and isinstance(node.operator, cst.Minus) and isinstance(node.expression, (cst.Integer, cst.Float))):
             return 3, Text([self.module.code_for_node(node)], False)
         if isinstance(node, cst.Name) and node.value in ("True", "False"):
             return 4, Substitutable("WFNumberSubstitutableState", node.value == "True")
@@ -702,6 +711,16 @@ class _Reader:
                     raise self.fail(node, "labeled() takes an action's output")
                 att.output_name = self.plain(node.args[1].value)
                 return att
+            ident = self.action_of(node, quiet=True)
+            if ident is not None:  # an action written inline: it runs first, its output is the value
+                _, params = self.call(node)
+                self.nested += 1
+                output = _id(self.nested, "nested")
+                custom = params.get("CustomOutputName")
+                self.add(ident, {"UUID": output, **params})
+                if not isinstance(custom, str):
+                    custom = self.labels(ident) if self.labels else None
+                return Attachment("ActionOutput", output_uuid=output, output_name=custom)
             if name == "missing_output" and len(node.args) <= 1:
                 self.missing += 1
                 label = self.plain(node.args[0].value) if node.args else None
@@ -775,14 +794,25 @@ def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str]
               labels: Callable[[str], str | None] | None = None, name: str = "") -> Workflow:
     """Read Python-style code back into a workflow. ``functions`` maps function names to identifiers
     the plain rule cannot give back (see ``function_map``)."""
+    # Python's own parser first (it only parses): its errors name the line, and it refuses nesting
+    # deep enough to overflow libcst's native parser, null bytes and the like.
+    try:
+        ast.parse(code, filename=source)
+    except SyntaxError as exc:
+        raise CodeError(source, exc.lineno or 0, exc.msg) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise CodeError(source, 0, f"cannot parse: {exc}") from None
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
         raise CodeError(source, exc.editor_line, exc.message) from None
     reader = _Reader(module, source, functions or {}, labels)
-    reader.scan(module.body)
-    reader.comments(module.header)
-    reader.body(module.body, module.footer)
+    try:
+        reader.scan(module.body)
+        reader.comments(module.header)
+        reader.body(module.body, module.footer)
+    except RecursionError:
+        raise CodeError(source, 0, "nested too deeply") from None
     wf = Workflow(actions=reader.actions, source=source)
     wf.name = name
     return wf

@@ -1,7 +1,8 @@
 """The ingest stage: files in, warehouse rows out, one batch at a time.
 
 ``ingest_batch`` is a pure function of its files' bytes (plus the clock for ``ingested_at``);
-bad files become ``rejects`` rows and never stop the batch.
+bad files become ``rejects`` rows and never stop the batch. The transpile stage
+(``transpile_stage``) runs at the end of each batch on the workflows it read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .containers import DEFAULT_LIMITS, Limits
 from .errors import ShortcutError
 from .model import Workflow, canonical, content_id
 from .reader import read_bytes, read_shortcut
+from .transpile_stage import TRANSPILER_VERSION, Item, transpile_batch
 from .values import dump_value
 
 STAGE = "ingest"
@@ -53,7 +55,16 @@ class BatchResult:
 
     @property
     def rejected(self) -> int:
-        return len(self.tables.get("rejects", []))
+        """Files the ingest stage refused (transpile failures are counted by ``transpile_failed``)."""
+        return sum(r["stage"] == STAGE for r in self.tables.get("rejects", []))
+
+    @property
+    def transpiled(self) -> int:
+        return sum(r["status"] == "ok" for r in self.tables.get("code", []))
+
+    @property
+    def transpile_failed(self) -> int:
+        return sum(r["status"] == "failed" for r in self.tables.get("code", []))
 
 
 def discover(sources: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
@@ -94,10 +105,13 @@ def file_digest(path: str) -> str:
 
 
 def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -> BatchResult:
-    """Read every file of a batch into warehouse rows; failures become ``rejects`` rows."""
+    """Read every file of a batch into warehouse rows, then transpile the shortcuts it kept;
+    failures of either stage become ``rejects`` rows."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    out = BatchResult({"shortcuts": [], "files": [], "actions": [], "defects": [], "plists": [], "rejects": []})
+    out = BatchResult({"shortcuts": [], "files": [], "actions": [], "defects": [], "plists": [], "code": [],
+                       "rejects": []})
     seen: set[str] = set()
+    kept: list[Item] = []
     for f in files:
         digest = None
         try:
@@ -118,8 +132,14 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
         if sid in seen:
             continue  # another encoding of a shortcut already in this batch
         seen.add(sid)
+        kept.append(Item(sid, wf, f.source, f.path, digest))
         for table in ("shortcuts", "actions", "defects", "plists"):
             out.tables[table].extend(rows[table])
+    # The transpile stage, on the workflows already in memory (no file is read twice).
+    code = transpile_batch(kept, now)
+    out.tables["code"].extend(code["code"])
+    out.tables["rejects"].extend(code["rejects"])
+    out.reasons.update(r["reason"] for r in code["rejects"])
     return out
 
 
@@ -127,13 +147,22 @@ def ingest_to_shard(files: Sequence[SourceFile], warehouse: str | os.PathLike[st
     """Ingest one batch into its warehouse shard, unless a shard for the same files and bytes exists."""
     from . import warehouse as wh
 
-    key = wh.shard_key(STAGE, ((f.path, file_digest(f.path)) for f in files))
+    key = shard_key(files)
     if wh.has_shard(warehouse, key):
-        return {"key": key, "skipped": True, "files": len(files), "shortcuts": 0, "actions": 0, "rejected": 0}
+        return {"key": key, "skipped": True, "files": len(files), "shortcuts": 0, "actions": 0, "rejected": 0,
+                "transpiled": 0, "transpile_failed": 0}
     result = ingest_batch(files)
     wh.write_shard(warehouse, key, result.tables)
     return {"key": key, "skipped": False, "files": len(files), "shortcuts": result.shortcuts,
-            "actions": result.actions, "rejected": result.rejected}
+            "actions": result.actions, "rejected": result.rejected, "transpiled": result.transpiled,
+            "transpile_failed": result.transpile_failed}
+
+
+def shard_key(files: Sequence[SourceFile]) -> str:
+    """The key of a batch's shard: its files and bytes, and the transpiler that wrote its code rows."""
+    from . import warehouse as wh
+
+    return wh.shard_key(STAGE, ((f.path, file_digest(f.path)) for f in files), version=TRANSPILER_VERSION)
 
 
 def _reject(out: BatchResult, f: SourceFile, digest: str | None, reason: str, detail: str, now: datetime) -> None:

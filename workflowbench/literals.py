@@ -73,7 +73,8 @@ def quote(s: str) -> str:
 def can_quote_bare(s: str) -> bool:
     """Whether ``s`` needs no backslash in a single- or double-quoted literal (f-string expressions
     in Python 3.11 may not hold a backslash)."""
-    return (s.isprintable() or _printable(s) == s) and "\\" not in s and not ("'" in s and '"' in s)
+    return ((s.isprintable() or _printable(s) == s) and "\\" not in s and "'''" not in s
+            and not ("'" in s and '"' in s))
 
 
 def quote_bare(s: str) -> str:

@@ -104,11 +104,16 @@ class Namer:
 
     def __init__(self, taken: set[str] | None = None) -> None:
         self.taken: set[str] = set(RESERVED) if taken is None else taken
+        self.counts: dict[str, int] = {}  # base -> last suffix tried, so many equal labels stay linear
 
     def claim(self, base: str) -> str:
-        name, n = base, 1
-        while name in self.taken or _LOOP_NAME.fullmatch(name):
+        if _LOOP_NAME.fullmatch(base):  # every numbered form of a loop name is a loop name too
+            base += "_"
+        n = self.counts.get(base, 1)
+        name = base if n == 1 else f"{base}_{n}"
+        while name in self.taken:
             n += 1
             name = f"{base}_{n}"
+        self.counts[base] = n
         self.taken.add(name)
         return name

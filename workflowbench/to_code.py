@@ -146,7 +146,8 @@ def _attachments(value: object):
                 stack.extend(reversed(g.fields.values()))
         elif t is dict:
             if v.get("Type") == "ActionOutput" and type(v.get("OutputUUID")) is str:  # a raw attachment
-                yield Attachment("ActionOutput", v["OutputUUID"], v.get("OutputName") if type(v.get("OutputName")) is str else None)
+                label = v.get("OutputName")
+                yield Attachment("ActionOutput", v["OutputUUID"], label if type(label) is str else None)
             stack.extend(reversed(v.values()))
         elif t is list:
             stack.extend(reversed(v))
@@ -335,7 +336,7 @@ class _Writer:
     def text(self, t: Text) -> str:
         if t.extra or t.value_extra:
             return self.general_form(t)
-        if len(t.parts) == 1 and type(t.parts[0]) is str or not t.parts:
+        if (len(t.parts) == 1 and type(t.parts[0]) is str) or not t.parts:
             s = t.parts[0] if t.parts else ""
             return ("f'''" if t.has_ranges else "'''") + triple_body(s, t.has_ranges) + "'''"  # type: ignore[arg-type]
         if not t.has_ranges:
@@ -398,9 +399,10 @@ class _Writer:
             return f"{e}[{self.lit(f['DictionaryKey'], inner)}]"
         if kind == "WFCoercionVariableAggrandizement" and f.keys() == {"CoercionItemClass"}:
             return f"coerce_variable(value={e}, coercion_class={self.lit(f['CoercionItemClass'], inner)})"
-        if kind == "WFPropertyVariableAggrandizement" and "PropertyName" in f and f.keys() <= {"PropertyName", "PropertyUserInfo"}:
+        if kind == "WFPropertyVariableAggrandizement" and "PropertyName" in f \
+                and f.keys() <= {"PropertyName", "PropertyUserInfo"}:
             name = f["PropertyName"]
-            if len(f) == 1 and type(name) is str and name.isidentifier() and name.isascii() and not keyword.iskeyword(name):
+            if len(f) == 1 and _keyword(name):
                 return f"{e}.{name}"
             info = f", info={self.inner_value(f['PropertyUserInfo'], inner)}" if "PropertyUserInfo" in f else ""
             return f"get_property(value={e}, name={self.lit(name, inner)}{info})"
@@ -448,7 +450,8 @@ class _Writer:
             inner = v.value  # type: ignore[union-attr]
             if kind == 4 and v.type == "WFNumberSubstitutableState" and type(inner) is bool:  # type: ignore[union-attr]
                 return "True" if inner else "False"
-            if kind == 5 and v.type == "WFTokenAttachmentParameterState" and type(inner) is Variable and not inner.extra:  # type: ignore[union-attr]
+            if kind == 5 and v.type == "WFTokenAttachmentParameterState" \
+                    and type(inner) is Variable and not inner.extra:  # type: ignore[union-attr]
                 return self.attachment(inner.attachment, False)
         raise _Fallback
 
@@ -466,15 +469,21 @@ class _Writer:
         self.lines.append("    " * depth + text)  # later lines of a multi-line literal are its text
 
     def args(self, params: list[tuple[str, object]]) -> str:
-        plain, odd = [], []
+        """Keyword arguments in the stored order; keys that are not Python names go in ``**{...}``
+        at their place (a call may mix the two), so reading back keeps the order."""
+        out: list[str] = []
+        odd: list[str] = []
         for k, v in params:
-            if k.isidentifier() and k.isascii() and not keyword.iskeyword(k):
-                plain.append(f"{k}={self.value(v)}")
+            if _keyword(k):
+                if odd:
+                    out.append("**{" + ", ".join(odd) + "}")
+                    odd = []
+                out.append(f"{k}={self.value(v)}")
             else:
                 odd.append(f"{quote(k)}: {self.value(v)}")
         if odd:
-            plain.append("**{" + ", ".join(odd) + "}")
-        return ", ".join(plain)
+            out.append("**{" + ", ".join(odd) + "}")
+        return ", ".join(out)
 
     def params(self, i: int, keep_structure: bool) -> list[tuple[str, object]]:
         a = self.wf.actions[i]

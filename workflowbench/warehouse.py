@@ -26,7 +26,8 @@ import pyarrow.parquet as pq
 SCHEMA = Path(__file__).resolve().parent.parent / "warehouse" / "schema.sql"
 DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
 # Bump when the rows a stage writes change, so old shards are not mistaken for current ones.
-SHARD_VERSION = "1"
+# 2: ingest shards also hold the ``code`` table.
+SHARD_VERSION = "2"
 
 # Dedup key of each table, as declared in schema.sql; the earliest row per key wins.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -35,9 +36,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "actions": ("shortcut_id", "position"),
     "defects": ("shortcut_id", "position", "kind", "block_group", "detail"),
     "plists": ("shortcut_id",),
+    "code": ("shortcut_id",),
     "rejects": ("path", "file_sha256", "stage", "reason"),
 }
-ORDER = {"shortcuts": "ingested_at, source_path", "files": "ingested_at", "rejects": '"at"'}
+# Except code: the latest transpile wins, so shards rebuilt by a newer transpiler replace the old rows.
+ORDER = {"shortcuts": "ingested_at, source_path", "files": "ingested_at", "code": "transpiled_at DESC",
+         "rejects": '"at"'}
 
 # Arrow types of each table, so an empty shard still has the right columns.
 _TS = pa.timestamp("us")
@@ -61,6 +65,11 @@ ARROW: dict[str, pa.Schema] = {
         ("block_group", pa.string()), ("detail", pa.string()),
     ]),
     "plists": pa.schema([("shortcut_id", pa.string()), ("plist", pa.binary())]),
+    "code": pa.schema([
+        ("shortcut_id", pa.string()), ("status", pa.string()), ("reason", pa.string()), ("code", pa.string()),
+        ("names", pa.string()), ("lines", pa.string()), ("general", pa.int32()), ("line_count", pa.int32()),
+        ("transpiler_version", pa.string()), ("transpiled_at", _TS),
+    ]),
     "rejects": pa.schema([
         ("source", pa.string()), ("path", pa.string()), ("file_sha256", pa.string()), ("stage", pa.string()),
         ("reason", pa.string()), ("detail", pa.string()), ("at", _TS),
@@ -74,9 +83,10 @@ def parts_dir(warehouse: str | os.PathLike[str]) -> Path:
     return path.with_name(path.stem + ".parts")
 
 
-def shard_key(stage: str, inputs: Iterable[tuple[str, str]]) -> str:
-    """A batch's key: its stage, the shard version and its (path, content hash) inputs."""
-    h = hashlib.sha256(f"{stage}\0{SHARD_VERSION}".encode())
+def shard_key(stage: str, inputs: Iterable[tuple[str, str]], version: str = "") -> str:
+    """A batch's key: its stage, the shard version, the ``version`` of the code that computes its rows
+    (e.g. the transpiler's) and its (path, content hash) inputs."""
+    h = hashlib.sha256(f"{stage}\0{SHARD_VERSION}\0{version}".encode())
     for path, digest in sorted(inputs):
         h.update(f"\0{path}\0{digest}".encode())
     return f"{stage}-{h.hexdigest()[:32]}"
