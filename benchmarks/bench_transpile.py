@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(json.dumps(result, indent=2))
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"transpile-{result['at'].replace(':', '')}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "bench_transpile.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 

@@ -99,12 +99,18 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
     first_label: dict[int, str | None] = {}
     referenced: set[int] = set()
+    names: dict[str, None] = {}  # variable names in order of appearance
     for a in actions:
+        if a.identifier in (SETVAR, APPENDVAR) and type(a.parameters.get("WFVariableName")) is str:
+            names.setdefault(a.parameters["WFVariableName"])  # type: ignore[arg-type]
         for att in _attachments(a.parameters):
-            if att.type == "ActionOutput" and att.output_uuid in producer:
-                i = producer[att.output_uuid]
-                referenced.add(i)
-                first_label.setdefault(i, att.output_name)
+            if att.type == "ActionOutput":
+                i = producer.get(att.output_uuid)  # type: ignore[arg-type]
+                if i is not None:
+                    referenced.add(i)
+                    first_label.setdefault(i, att.output_name)
+            elif att.type == "Variable" and att.variable_name is not None:
+                names.setdefault(att.variable_name)
     tree, defects = blocks(wf)
     healthy = _healthy_blocks(wf, tree, defects, referenced)
     implicit: dict[int, tuple[str, int]] = {}
@@ -113,7 +119,7 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     # Variables keep their names; outputs get snake_case names that avoid them.
     namer = Namer()
     variables: dict[str, str] = {}
-    seen = _variable_names(wf)
+    seen = list(names)
     for name in seen:
         if name.isidentifier() and name.isascii() and name not in namer.taken and loop_name(name) is None:
             variables[name] = namer.claim(name)
@@ -168,19 +174,6 @@ def _attachments(value: object):
             stack.extend(reversed(v.templates))
         elif t is Unknown:
             stack.append(v.raw)
-
-
-def _variable_names(wf: Workflow) -> list[str]:
-    seen: dict[str, None] = {}
-    for a in wf.actions:
-        if a.identifier in (SETVAR, APPENDVAR):
-            name = a.parameters.get("WFVariableName")
-            if isinstance(name, str):
-                seen.setdefault(name)
-        for att in _attachments(a.parameters):
-            if att.type == "Variable" and att.variable_name is not None:
-                seen.setdefault(att.variable_name)
-    return list(seen)
 
 
 def blocks(wf: Workflow) -> tuple[list[Node], list[Defect]]:
