@@ -88,8 +88,8 @@ def test_transpile_prints_code_and_names_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.shortcut"
     bad.write_bytes(b"AEA1\x02\x00\x00\x00")
     result = runner.invoke(app, ["transpile", str(bad)])
-    assert result.exit_code == 1 and "bad.shortcut" in result.output and "encrypted" in result.output
-    assert runner.invoke(app, ["transpile", str(tmp_path / "none.shortcut")]).exit_code == 1
+    assert result.exit_code == 2 and "bad.shortcut" in result.output and "encrypted" in result.output
+    assert runner.invoke(app, ["transpile", str(tmp_path / "none.shortcut")]).exit_code == 2
 
 
 def test_compile_writes_a_shortcut_that_reads_back(tmp_path: Path) -> None:
@@ -114,15 +114,15 @@ def test_compile_errors_name_the_file_and_line(tmp_path: Path) -> None:
         code = tmp_path / "bad.py"
         code.write_text(text)
         result = runner.invoke(app, ["compile", str(code), "-o", str(out)])
-        assert result.exit_code == 1 and f"{code}: line {line}: " in result.output
+        assert result.exit_code == 2 and f"{code}: line {line}: " in result.output
         assert not out.exists()
     missing = runner.invoke(app, ["compile", str(tmp_path / "none.py"), "-o", str(out)])
-    assert missing.exit_code == 1 and "none.py" in missing.output
+    assert missing.exit_code == 2 and "none.py" in missing.output
     huge = tmp_path / "huge.py"
     huge.write_text("com_example_app(a=" + "9" * 30 + ")\n")  # no plist integer holds it
     result = runner.invoke(app, ["compile", str(huge), "-o", str(out)])
-    assert result.exit_code == 1 and "huge.py" in result.output and not out.exists()
+    assert result.exit_code == 2 and "huge.py" in result.output and not out.exists()
     ok = tmp_path / "ok.py"
     ok.write_text("x = 1\n")
     result = runner.invoke(app, ["compile", str(ok), "-o", str(tmp_path / "no" / "dir.shortcut")])
-    assert result.exit_code == 1 and "dir.shortcut" in result.output
+    assert result.exit_code == 2 and "dir.shortcut" in result.output

@@ -76,8 +76,7 @@ def inspect(file: Annotated[Path, typer.Argument(help="A shortcut file (any cont
     try:
         wf = read_shortcut(file)
     except ShortcutError as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail(str(exc))
     info = {
         "name": wf.name,
         "path": str(file),
@@ -177,9 +176,10 @@ def serve() -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    """Print an error naming the file to stderr and exit 1 (a message is text, never rich markup)."""
+    """Print an error naming the file to stderr and exit 2, as the other commands do on bad input
+    (a message is text, never rich markup)."""
     err.print("[red]error[/red]", escape(message))
-    raise typer.Exit(1)
+    raise typer.Exit(2)
 
 
 def _jsonable(value: Any) -> Any:
