@@ -11,8 +11,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tests.conftest import RAW, write_mixed_folder
-from workflowbench import from_code, read_shortcut, transpile
+from workflowbench import Workflow, from_code, read_shortcut, transpile
 from workflowbench.cli import app
+from workflowbench.writer import write_shortcut
 
 runner = CliRunner()
 
@@ -126,3 +127,23 @@ def test_compile_errors_name_the_file_and_line(tmp_path: Path) -> None:
     ok.write_text("x = 1\n")
     result = runner.invoke(app, ["compile", str(ok), "-o", str(tmp_path / "no" / "dir.shortcut")])
     assert result.exit_code == 2 and "dir.shortcut" in result.output
+
+
+def test_compile_reads_unusual_identifiers_from_the_warehouse(tmp_path: Path) -> None:
+    """A hyphen in a bundle id does not survive the plain rule; identifiers the warehouse has seen do."""
+    ident = "com.agiletortoise.Drafts-OSX.CaptureIntent"
+    wf = Workflow.from_plist({"WFWorkflowActions": [
+        {"WFWorkflowActionIdentifier": ident, "WFWorkflowActionParameters": {"content": "note"}}]})
+    (tmp_path / "in").mkdir()
+    write_shortcut(wf, tmp_path / "in" / "drafts.shortcut")
+    target = tmp_path / "w.duckdb"
+    assert runner.invoke(app, ["ingest", str(tmp_path / "in"), "-w", str(target)]).exit_code == 0
+    code = tmp_path / "drafts.py"
+    code.write_text(runner.invoke(app, ["transpile", str(tmp_path / "in" / "drafts.shortcut")]).stdout)
+    assert code.read_text() == "com_agiletortoise_Drafts_OSX_CaptureIntent(content='note')\n"
+    plain = "com.agiletortoise.Drafts.OSX.CaptureIntent"  # what the plain rule alone gives back
+    for warehouse, expect in ((target, ident), (tmp_path / "none.duckdb", plain)):
+        out = tmp_path / "out.shortcut"
+        result = runner.invoke(app, ["compile", str(code), "-o", str(out), "-w", str(warehouse)])
+        assert result.exit_code == 0, result.output
+        assert [a.identifier for a in read_shortcut(out).actions] == [expect]

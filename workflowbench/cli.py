@@ -17,9 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import warehouse as wh
-from .compile import compile_code
+from .compile import compile_code, known_identifiers
 from .errors import ShortcutError
-from .from_code import CodeError
+from .from_code import CodeError, function_map
 from .ingest import batches, discover, ingest_to_shard
 from .reader import read_shortcut
 from .transpile_stage import checked
@@ -111,6 +111,9 @@ def transpile(file: Annotated[Path, typer.Argument(help="A shortcut file (any co
 def compile_shortcut(
     code_file: Annotated[Path, typer.Argument(help="Python-style code, as `workflowbench transpile` prints it.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The .shortcut file to write.")],
+    warehouse: Annotated[Path, typer.Option(
+        "--warehouse", "-w", help="Warehouse whose action identifiers resolve function names (if it exists).",
+    )] = wh.DEFAULT_WAREHOUSE,
 ) -> None:
     """Compile code to an unsigned binary-plist shortcut (default icon and metadata where the code has none)."""
     try:
@@ -118,7 +121,8 @@ def compile_shortcut(
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"{code_file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
     try:
-        wf = compile_code(text, str(code_file), name=output.stem)
+        functions = function_map(known_identifiers(warehouse))
+        wf = compile_code(text, str(code_file), name=output.stem, functions=functions)
     except CodeError as exc:
         _fail(f"{exc.source}: {exc.detail}")
     try:

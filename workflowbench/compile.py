@@ -7,11 +7,12 @@ those are missing with what the Shortcuts app writes for a new shortcut.
 
 from __future__ import annotations
 
-import ast
+import os
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .from_code import CodeError, from_code
+from .from_code import from_code
 from .model import Icon, Workflow
 
 # The content item classes a new shortcut accepts as input.
@@ -44,20 +45,22 @@ def with_defaults(wf: Workflow) -> Workflow:
     return replace(wf, **{k: v for k, v in defaults().items() if getattr(wf, k) is None})
 
 
-def compile_code(code: str, source: str = "<code>", *, name: str = "") -> Workflow:
-    """Read code with ``from_code`` and fill the metadata of an unsigned shortcut.
+def compile_code(code: str, source: str = "<code>", *, name: str = "",
+                 functions: Mapping[str, str] | None = None) -> Workflow:
+    """Read code with ``from_code`` (``functions``: see ``function_map``) and fill the metadata of
+    an unsigned shortcut. Every problem is a ``CodeError`` naming ``source`` and the line (0 when
+    unknown)."""
+    return with_defaults(from_code(code, source=source, name=name, functions=functions))
 
-    Every problem is a ``CodeError`` naming ``source`` and the line (0 when unknown).
-    """
-    # ast first (it only parses): it refuses nesting deep enough to overflow libcst's native parser.
+
+def known_identifiers(warehouse: str | os.PathLike[str]) -> list[str]:
+    """Every action identifier in a published warehouse (none if there is no warehouse yet): how
+    ``compile`` reads function names the plain rule cannot give back, such as ``Drafts-OSX``."""
+    from . import warehouse as wh
+
     try:
-        ast.parse(code, filename=source)
-    except SyntaxError as exc:
-        raise CodeError(source, exc.lineno or 0, exc.msg) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise CodeError(source, 0, f"cannot parse: {exc}") from None
-    try:
-        wf = from_code(code, source=source, name=name)
-    except RecursionError:
-        raise CodeError(source, 0, "the code nests too deeply") from None
-    return with_defaults(wf)
+        con = wh.connect(warehouse)
+    except FileNotFoundError:
+        return []
+    with con:
+        return [row[0] for row in con.execute("SELECT DISTINCT identifier FROM actions").fetchall()]
