@@ -28,6 +28,7 @@ class Outcome:
     invalid: list[str] = field(default_factory=list)
     not_fixpoint: list[str] = field(default_factory=list)
     identifiers: list[str] = field(default_factory=list)
+    uuids_in_code: list[str] = field(default_factory=list)
     actions: int = 0
     differing: Counter = field(default_factory=Counter)  # (identifier, keys) -> actions
 
@@ -46,6 +47,7 @@ def outcome(manifest: list[dict]) -> Outcome:
             continue
         done.add(code)
         out.codes += 1
+        out.uuids_in_code += [f"{row['path']}: {a.uuid}" for a in wf.actions if a.uuid and a.uuid in code]
         try:
             ast.parse(code)
             compile(code, row["path"], "exec")
@@ -71,6 +73,10 @@ def outcome(manifest: list[dict]) -> Outcome:
 def test_every_output_is_valid_python(outcome: Outcome) -> None:
     assert outcome.files >= 1_000
     assert outcome.invalid == []
+
+
+def test_no_output_id_appears_in_code(outcome: Outcome) -> None:
+    assert outcome.uuids_in_code == []
 
 
 def test_every_output_is_a_fixpoint(outcome: Outcome) -> None:

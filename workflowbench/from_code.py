@@ -49,7 +49,6 @@ _HELPER_ATTACHMENTS = {
 _OPS = {v: k for k, v in COMPARE.items()}
 _CST_OPS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">", cst.GreaterThanEqual: ">=",
             cst.Equal: "==", cst.NotEqual: "!="}
-_BLOCKS = (IF, MENU, REPEAT, EACH)
 ASK = "is.workflow.actions.ask"
 
 
@@ -158,7 +157,7 @@ class _Reader:
                 self.close(ident, group, carrier, start)
             elif isinstance(st, cst.SimpleStatementLine):
                 for small in st.body:
-                    self.simple(small, st)
+                    self.simple(small)
             else:
                 raise self.fail(st, f"unsupported statement: {type(st).__name__}")
             k += 1
@@ -195,7 +194,7 @@ class _Reader:
         self.actions.append(Action(ident, params))
         return len(self.actions) - 1
 
-    def simple(self, small: cst.BaseSmallStatement, line: cst.CSTNode) -> None:
+    def simple(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Pass):
             return
         if isinstance(small, cst.Expr):
