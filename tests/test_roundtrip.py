@@ -2,7 +2,8 @@
 
 - to_code output parses with ast (and compiles: analysis only, nothing runs) and is a fixpoint;
 - from_code(to_code(wf)) has the same action identifiers as wf;
-- at least 99% of actions have identical parameters after normalisation (workflowbench.roundtrip).
+- at least 99% of actions have identical parameters after normalisation (workflowbench.roundtrip);
+- no action's output id appears in code; compiled back to a shortcut, the code reads back the same.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import pytest
 
 from tests.conftest import CORPUS, SHARED
 from workflowbench import from_code, read_shortcut, to_code
+from workflowbench.compile import with_defaults
 from workflowbench.from_code import function_map
 from workflowbench.roundtrip import comparable
+from workflowbench.writer import to_bytes
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Outcome:
     not_fixpoint: list[str] = field(default_factory=list)
     identifiers: list[str] = field(default_factory=list)
     uuids_in_code: list[str] = field(default_factory=list)
+    compiled: list[str] = field(default_factory=list)  # codes whose compiled shortcut reads back otherwise
     actions: int = 0
     differing: Counter = field(default_factory=Counter)  # (identifier, keys) -> actions
 
@@ -58,6 +62,9 @@ def outcome(manifest: list[dict]) -> Outcome:
         back = from_code(code, source=row["path"], functions=functions)
         if to_code(back) != code:
             out.not_fixpoint.append(row["path"])
+        # Compiled to an unsigned binary plist and read again, the shortcut gives the same code.
+        if to_code(read_shortcut(to_bytes(with_defaults(back)))) != code:
+            out.compiled.append(row["path"])
         before, after = comparable(wf), comparable(back)
         if [i for i, _ in before] != [i for i, _ in after]:
             out.identifiers.append(row["path"])
@@ -77,6 +84,10 @@ def test_every_output_is_valid_python(outcome: Outcome) -> None:
 
 def test_no_output_id_appears_in_code(outcome: Outcome) -> None:
     assert outcome.uuids_in_code == []
+
+
+def test_compiled_shortcuts_read_back_to_the_same_code(outcome: Outcome) -> None:
+    assert outcome.compiled == []
 
 
 def test_every_output_is_a_fixpoint(outcome: Outcome) -> None:
