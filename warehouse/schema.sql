@@ -79,6 +79,73 @@ CREATE TABLE code (
     transpiled_at   TIMESTAMP NOT NULL
 );
 
+-- The API catalog (stage catalog, workflowbench/catalog): one row per action identifier, merged from
+-- Apple's action definitions, ShortcutsBench, WorkflowLLM and the ingested corpus, with per-field
+-- provenance. Rebuilt as a whole when its inputs change. Key: identifier.
+CREATE TABLE apis (
+    identifier      VARCHAR PRIMARY KEY,
+    function        VARCHAR NOT NULL,   -- its name in code (workflowbench.names.function_name)
+    app             VARCHAR NOT NULL,   -- bundle id; 'shortcuts' for built-ins
+    name            VARCHAR,
+    description     VARCHAR,
+    input_key       VARCHAR,            -- the parameter that takes the previous action's output
+    output_name     VARCHAR,
+    output_type     VARCHAR,
+    tags            JSON,               -- WorkflowLLM's functional tags
+    json_schema     JSON NOT NULL,      -- JSON Schema (draft 2020-12) of its parameters
+    stub            VARCHAR NOT NULL,   -- Python stub with a docstring, for prompts
+    uses            INTEGER NOT NULL,   -- occurrences in the corpus
+    provenance      JSON NOT NULL       -- {field: source}
+);
+
+-- Parameters of each API. Key: identifier, key.
+CREATE TABLE api_params (
+    identifier      VARCHAR NOT NULL,
+    key             VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,
+    label           VARCHAR,
+    type            VARCHAR NOT NULL,   -- string | number | integer | boolean | enum | date | dictionary | list | file | object | unknown
+    required        BOOLEAN NOT NULL,
+    default_value   JSON,
+    enum_values     JSON,               -- NULL when no source knows any
+    accepts_variables BOOLEAN NOT NULL,
+    description     VARCHAR,
+    provenance      JSON NOT NULL
+);
+
+-- Apps the APIs belong to. Key: bundle_id.
+CREATE TABLE apps (
+    bundle_id       VARCHAR PRIMARY KEY,
+    name            VARCHAR,
+    kind            VARCHAR NOT NULL,   -- built-in | apple | third-party
+    api_count       INTEGER NOT NULL
+);
+
+-- The fixed taxonomy of 28 shortcut categories (workflowbench/catalog/categories.py). Key: name.
+CREATE TABLE categories (
+    name            VARCHAR PRIMARY KEY,
+    position        INTEGER NOT NULL
+);
+
+-- The category of each seed shortcut and how it was chosen. Key: shortcut_id.
+CREATE TABLE shortcut_categories (
+    shortcut_id     VARCHAR PRIMARY KEY,
+    category        VARCHAR NOT NULL,
+    rule            VARCHAR NOT NULL,   -- 'tags': the offline rule over its APIs' tags
+    detail          JSON                -- the tag counts the rule saw
+);
+
+-- Corpus actions checked against their API's schema: each failure is a finding about the schema or
+-- the data, kept with its reason. Key: shortcut_id, position, key, reason.
+CREATE TABLE catalog_findings (
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,
+    identifier      VARCHAR NOT NULL,
+    key             VARCHAR NOT NULL,   -- '' when the finding is about the action, not a parameter
+    reason          VARCHAR NOT NULL,   -- type | enum | required | unknown-key | no-api
+    detail          VARCHAR
+);
+
 -- Inputs a stage could not use, with a machine-readable reason. Key: path, file_sha256, stage, reason.
 CREATE TABLE rejects (
     source          VARCHAR NOT NULL,

@@ -61,12 +61,15 @@ def build(
     source: Annotated[list[Path] | None, typer.Option("--source", "-s", help="Folder or file (repeatable).")] = None,
     warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch task.")] = 500,
+    catalogs: Annotated[Path | None, typer.Option(
+        "--catalogs", help="A local copy of the public catalogs (the layout `catalog fetch` writes).")] = None,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
     from flows.build_bench import DEFAULT_SOURCES, build_bench
 
     sources = [str(s) for s in source] if source else DEFAULT_SOURCES
-    result = build_bench(sources=sources, warehouse=str(warehouse), batch_size=batch_size)
+    result = build_bench(sources=sources, warehouse=str(warehouse), batch_size=batch_size,
+                         catalogs=str(catalogs) if catalogs else None)
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
@@ -169,6 +172,28 @@ def sql(
         for r in rows:
             table.add_row(*("" if v is None else str(v) for v in r))
         Console().print(table)
+
+
+catalog_app = typer.Typer(no_args_is_help=True, help="The API catalog.")
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("show")
+def catalog_show(
+    identifier: Annotated[str, typer.Argument(help="An action identifier, or its function name in code.")],
+    warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
+) -> None:
+    """Print an API's Python stub from the published catalog."""
+    try:
+        con = wh.connect(warehouse)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with con:
+        row = con.execute("SELECT stub FROM apis WHERE identifier = $1 OR function = $1 ORDER BY identifier LIMIT 1",
+                          [identifier]).fetchone()
+    if row is None:
+        _fail(f"{identifier}: not in the catalog of {warehouse}")
+    typer.echo(row[0])
 
 
 @app.command()

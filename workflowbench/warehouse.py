@@ -37,6 +37,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "defects": ("shortcut_id", "position", "kind", "block_group", "detail"),
     "plists": ("shortcut_id",),
     "code": ("shortcut_id",),
+    "apis": ("identifier",),
+    "api_params": ("identifier", "key"),
+    "apps": ("bundle_id",),
+    "categories": ("name",),
+    "shortcut_categories": ("shortcut_id",),
+    "catalog_findings": ("shortcut_id", "position", "key", "reason"),
     "rejects": ("path", "file_sha256", "stage", "reason"),
 }
 # Except code: the latest transpile wins, so shards rebuilt by a newer transpiler replace the old rows.
@@ -69,6 +75,26 @@ ARROW: dict[str, pa.Schema] = {
         ("shortcut_id", pa.string()), ("status", pa.string()), ("reason", pa.string()), ("code", pa.string()),
         ("names", pa.string()), ("lines", pa.string()), ("general", pa.int32()), ("line_count", pa.int32()),
         ("transpiler_version", pa.string()), ("transpiled_at", _TS),
+    ]),
+    "apis": pa.schema([
+        ("identifier", pa.string()), ("function", pa.string()), ("app", pa.string()), ("name", pa.string()),
+        ("description", pa.string()), ("input_key", pa.string()), ("output_name", pa.string()),
+        ("output_type", pa.string()), ("tags", pa.string()), ("json_schema", pa.string()), ("stub", pa.string()),
+        ("uses", pa.int32()), ("provenance", pa.string()),
+    ]),
+    "api_params": pa.schema([
+        ("identifier", pa.string()), ("key", pa.string()), ("position", pa.int32()), ("label", pa.string()),
+        ("type", pa.string()), ("required", pa.bool_()), ("default_value", pa.string()), ("enum_values", pa.string()),
+        ("accepts_variables", pa.bool_()), ("description", pa.string()), ("provenance", pa.string()),
+    ]),
+    "apps": pa.schema([("bundle_id", pa.string()), ("name", pa.string()), ("kind", pa.string()),
+                       ("api_count", pa.int32())]),
+    "categories": pa.schema([("name", pa.string()), ("position", pa.int32())]),
+    "shortcut_categories": pa.schema([("shortcut_id", pa.string()), ("category", pa.string()), ("rule", pa.string()),
+                                      ("detail", pa.string())]),
+    "catalog_findings": pa.schema([
+        ("shortcut_id", pa.string()), ("position", pa.int32()), ("identifier", pa.string()), ("key", pa.string()),
+        ("reason", pa.string()), ("detail", pa.string()),
     ]),
     "rejects": pa.schema([
         ("source", pa.string()), ("path", pa.string()), ("file_sha256", pa.string()), ("stage", pa.string()),
