@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import json
+import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 from tests.conftest import CORPUS, RAW, SHARED
 from workflowbench import warehouse as wh
 from workflowbench.catalog.categories import CATEGORIES
+from workflowbench.catalog.fetch import LAYOUT, fetch_from, load_pickle
 from workflowbench.catalog.stage import catalog_to_shard
 from workflowbench.cli import app
 from workflowbench.ingest import batches, discover, ingest_to_shard
@@ -115,3 +118,38 @@ def test_full_catalog_figures(full: Path) -> None:
                             "WHERE identifier = 'is.workflow.actions.conditional' AND key = 'WFCondition'")
     assert {4, 99, "Equals"} <= set(json.loads(values))
 
+
+
+def test_fetch_copies_and_checks_the_layout(tmp_path: Path) -> None:
+    if not CATALOGS.is_dir():
+        pytest.skip(f"the public catalogs are not present at {CATALOGS}")
+    runner = CliRunner()
+    result = runner.invoke(app, ["catalog", "fetch", "--from", str(CATALOGS), "--to", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert sorted(str(p.relative_to(tmp_path / "c")) for p in (tmp_path / "c").rglob("*.json")) == sorted(LAYOUT)
+    # a changed file is refused unless accepted
+    changed = tmp_path / "changed"
+    shutil.copytree(CATALOGS, changed)
+    (changed / "workflowllm" / "api_key_params.json").chmod(0o644)
+    (changed / "workflowllm" / "api_key_params.json").write_text("{}")
+    refused = runner.invoke(app, ["catalog", "fetch", "--from", str(changed), "--to", str(tmp_path / "d")])
+    assert refused.exit_code == 2 and "api_key_params.json" in refused.output and not (tmp_path / "d").exists()
+    assert fetch_from(changed, tmp_path / "e", accept_changed=True).changed == ["workflowllm/api_key_params.json"]
+
+
+def test_fetch_reads_pickles_as_plain_data_only(tmp_path: Path) -> None:
+    plain = {"is_workflow_actions_count": "Input", "nested": [1, 2.5, (True, None), b"x"]}
+    assert load_pickle(pickle.dumps(plain)) == plain
+
+    class Evil:
+        def __reduce__(self) -> tuple:
+            return (print, ("ran",))  # would call print on load with the default unpickler
+
+    for payload in (pickle.dumps(Evil()), pickle.dumps({"k": Path("x")}), pickle.dumps(ValueError("x"))):
+        with pytest.raises(pickle.UnpicklingError, match="refused"):
+            load_pickle(payload)
+    source = tmp_path / "src" / "workflowllm"
+    source.mkdir(parents=True)
+    (source / "api_key_params.pkl").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(pickle.UnpicklingError):
+        fetch_from(tmp_path / "src", tmp_path / "out")

@@ -196,6 +196,30 @@ def catalog_show(
     typer.echo(row[0])
 
 
+@catalog_app.command("fetch")
+def catalog_fetch(
+    source: Annotated[Path, typer.Option("--from", help="A local copy of the catalog files (same layout).")],
+    target: Annotated[Path, typer.Option("--to", help="Where to write them.")] = Path("catalogs"),
+    accept_changed: Annotated[bool, typer.Option(help="Copy files whose bytes differ from the tested ones.")] = False,
+) -> None:
+    """Copy the public catalog files into the layout `build --catalogs` reads, checking their SHA-256."""
+    import pickle
+
+    from .catalog.fetch import fetch_from
+
+    try:
+        done = fetch_from(source, target, accept_changed=accept_changed)
+    except (OSError, pickle.UnpicklingError) as exc:  # unreadable files, refused pickles
+        _fail(f"{source}: {exc}")
+    for rel in done.missing:
+        err.print(f"missing: {source / rel}")
+    for rel in done.changed:
+        err.print(f"changed: {source / rel} differs from the tested version")
+    if done.changed and not accept_changed:
+        _fail(f"{source}: {len(done.changed)} files differ from the tested versions (see above; --accept-changed)")
+    typer.echo(f"copied {len(done.copied)} catalog files to {target}")
+
+
 @app.command()
 def serve() -> None:
     """Serve the build-bench/nightly and build-bench/adhoc deployments (needs a Prefect server)."""

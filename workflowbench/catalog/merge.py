@@ -80,8 +80,9 @@ def merge_params(claims: list[tuple[str, Param]]) -> Param:
                 setattr(merged, name, getattr(param, name))
                 merged.provenance[name] = _source(param, name, source)
                 break
-    if merged.type == "enum":
-        _union_enums(merged, claims)
+    # A catalog's enum values are kept whatever the merged type (they are facts about the action);
+    # values guessed from the corpus only where some source calls the parameter an enum.
+    _union_enums(merged, claims if merged.type == "enum" else [c for c in claims if c[0] != "corpus"])
     merged.required, said = merged_required(claims)
     if said is not None:
         merged.provenance["required"] = said
