@@ -33,7 +33,8 @@ def _escape(c: str) -> str:
 
 # Long texts (base64 images, HTML) are common: escape with C-speed replace/sub, not a char loop.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters but \t and \n
-_QUOTE_AT_RISK = re.compile(r"'(?='|\Z)")  # a quote that could close a ''' literal
+# A quote that could close a triple-quoted literal of that quote.
+_AT_RISK = {"'": re.compile(r"'(?='|\Z)"), '"': re.compile(r'"(?="|\Z)')}
 _nonprintable: re.Pattern[str] | None = None
 
 
@@ -82,16 +83,17 @@ def quote_bare(s: str) -> str:
     return '"' + s + '"' if "'" in s else "'" + s + "'"
 
 
-def triple_body(s: str, fstring: bool) -> str:
-    """The inside of a ``'''...'''`` literal (or one literal part of an f-string) holding ``s``.
-    Newlines stay newlines; a quote is escaped where it could end the literal."""
-    if _PLAIN.fullmatch(s) and not (fstring and ("{" in s or "}" in s)):
+def triple_body(s: str, fstring: bool, quote: str = "'") -> str:
+    """The inside of a ``'''...'''`` literal (``quote='"'``: a docstring) or of one literal part
+    of an f-string, holding ``s``. Newlines stay newlines; a quote is escaped where it could end
+    the literal."""
+    if _PLAIN.fullmatch(s) and quote not in s and not (fstring and ("{" in s or "}" in s)):
         return s
     t = _controls(s.replace("\\", "\\\\"))
     if fstring:
         t = t.replace("{", "{{").replace("}", "}}")
-    if "'" in t:
-        t = _QUOTE_AT_RISK.sub("\\\\'", t)
+    if quote in t:
+        t = _AT_RISK[quote].sub("\\\\" + quote, t)
     if t.isprintable():
         return t
     return "\n".join(_printable(line) for line in t.split("\n"))  # newlines stay as they are

@@ -34,7 +34,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from ..literals import _PLAIN, _controls, _printable, date, number, quote
+from ..literals import date, number, quote, triple_body
 from ..names import action_label, function_name, identifier
 from .model import Api, Param
 
@@ -50,7 +50,6 @@ OUTPUT_HINTS = {
     "WFURLContentItem": "str", "WFGenericFileContentItem": "object",
 }
 ENUM_SHOWN = 50  # enum values listed in a docstring; the rest are counted
-_QUOTE_AT_RISK = re.compile(r'"(?="|\Z)')  # a double quote that could end the docstring
 _SPACES = re.compile(r"\s+")
 
 
@@ -189,9 +188,7 @@ def _escape_doc(line: str) -> str:
     """One docstring line as the inside of a triple-double-quoted literal: backslashes, control and
     unprintable characters (lone surrogates) escaped as ``literals`` does, and a double quote that
     could end the literal."""
-    if not _PLAIN.fullmatch(line):
-        line = _printable(_controls(line.replace("\\", "\\\\")))
-    return _QUOTE_AT_RISK.sub(lambda _: '\\"', line)
+    return triple_body(line, False, '"')
 
 
 def stub(api: Api) -> str:
