@@ -11,25 +11,19 @@ counts is the median of the per-round ratios. Results go to stdout and benchmark
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
 import plistlib
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.common import alternate, arguments, report, representative
 from workflowbench import read_shortcut
 from workflowbench.containers import DEFAULT_LIMITS, detect, extract_wflow, unwrap_aea
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-
 
 def load(corpus: Path) -> tuple[list[bytes], list[tuple[bool, bytes]], int]:
-    rows = [json.loads(line) for line in (corpus / "MANIFEST.jsonl").read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if r["representative"]]  # each distinct shortcut once
+    rows = representative(corpus)
     files = [(corpus / r["path"]).read_bytes() for r in rows]
     inner = []
     for data in files:
@@ -55,40 +49,20 @@ def ours(files: list[bytes]) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    args = parser.parse_args(argv)
-    if not (args.corpus / "MANIFEST.jsonl").exists():
-        raise SystemExit(f"corpus not found at {args.corpus}")
+    args = arguments(__doc__, argv)
     files, inner, actions = load(args.corpus)
     ours(files[:50]), floor(inner[:50])  # warm up imports and caches
-    floors, reads = [], []
-    for i in range(args.rounds):
-        if i % 2:
-            reads.append(ours(files))
-            floors.append(floor(inner))
-        else:
-            floors.append(floor(inner))
-            reads.append(ours(files))
+    floors, reads = alternate(lambda: floor(inner), lambda: ours(files), args.rounds)
     ratios = [f / r for f, r in zip(floors, reads, strict=True)]  # = our throughput / floor throughput
-    result = {
-        "benchmark": "read+model vs stdlib parse floor",
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
+    return report("bench_read", {
+        "what": "read+model vs stdlib parse floor",
         "files": len(files),
         "actions": actions,
-        "rounds": args.rounds,
         "floor_actions_per_s_median": round(actions / statistics.median(floors)),
         "ours_actions_per_s_median": round(actions / statistics.median(reads)),
         "ratio_per_round": [round(r, 3) for r in ratios],
         "ratio_median": round(statistics.median(ratios), 3),
-    }
-    print(json.dumps(result, indent=2))
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_read.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    }, args.rounds)
 
 
 if __name__ == "__main__":
