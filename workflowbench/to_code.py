@@ -30,8 +30,8 @@ from .values import (
     Quantity,
     Substitutable,
     Text,
-    Unknown,
     Variable,
+    attachments,
     dump_value,
 )
 
@@ -103,7 +103,7 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     for a in actions:
         if a.identifier in (SETVAR, APPENDVAR) and type(a.parameters.get("WFVariableName")) is str:
             names.setdefault(a.parameters["WFVariableName"])  # type: ignore[arg-type]
-        for att in _attachments(a.parameters):
+        for att in attachments(a.parameters):
             if att.type == "ActionOutput":
                 i = producer.get(att.output_uuid)  # type: ignore[arg-type]
                 if i is not None:
@@ -138,42 +138,6 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
             annotate.add(i)
         bound[i] = namer.claim(snake(label_of[i] or action_label(a.identifier)))
     return Plan(tree, producer, bound, label_of, annotate, implicit, variables, healthy)
-
-
-def _attachments(value: object):
-    """Every attachment in a parameter value, in document order."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is Attachment:
-            yield v
-            for g in v.aggrandizements or ():
-                stack.extend(reversed(g.fields.values()))
-        elif t is dict:
-            if v.get("Type") == "ActionOutput" and type(v.get("OutputUUID")) is str:  # a raw attachment
-                label = v.get("OutputName")
-                yield Attachment("ActionOutput", v["OutputUUID"], label if type(label) is str else None)
-            stack.extend(reversed(v.values()))
-        elif t is list:
-            stack.extend(reversed(v))
-        elif t is Text:
-            stack.extend(reversed(v.parts))
-        elif t is Variable:
-            stack.append(v.attachment)
-        elif t is Dictionary:
-            for item in reversed(v.items):
-                stack.extend((item.value, item.key))
-        elif t is Array:
-            stack.extend(reversed(v.items))
-        elif t is Substitutable:
-            stack.append(v.value)
-        elif t is Quantity:
-            stack.extend((v.unit, v.magnitude))
-        elif t is PredicateTable:
-            stack.extend(reversed(v.templates))
-        elif t is Unknown:
-            stack.append(v.raw)
 
 
 def blocks(wf: Workflow) -> tuple[list[Node], list[Defect]]:

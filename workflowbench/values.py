@@ -11,6 +11,7 @@ holds; a known serialization type whose shape is wrong is kept whole as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Union
@@ -407,6 +408,43 @@ _PARSERS = {
     "WFQuantityFieldValue": _parse_quantity,
     "WFContentPredicateTableTemplate": _parse_predicates,
 }
+
+
+def attachments(value: object) -> Iterator[Attachment]:
+    """Every attachment in a parameter value, in document order (a raw attachment dictionary, as in
+    an unparsed or general value, is yielded as an ``Attachment`` of its type, id and label)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is Attachment:
+            yield v
+            for g in v.aggrandizements or ():
+                stack.extend(reversed(g.fields.values()))
+        elif t is dict:
+            if v.get("Type") == "ActionOutput" and type(v.get("OutputUUID")) is str:  # a raw attachment
+                label = v.get("OutputName")
+                yield Attachment("ActionOutput", v["OutputUUID"], label if type(label) is str else None)
+            stack.extend(reversed(v.values()))
+        elif t is list:
+            stack.extend(reversed(v))
+        elif t is Text:
+            stack.extend(reversed(v.parts))
+        elif t is Variable:
+            stack.append(v.attachment)
+        elif t is Dictionary:
+            for item in reversed(v.items):
+                stack.extend((item.value, item.key))
+        elif t is Array:
+            stack.extend(reversed(v.items))
+        elif t is Substitutable:
+            stack.append(v.value)
+        elif t is Quantity:
+            stack.extend((v.unit, v.magnitude))
+        elif t is PredicateTable:
+            stack.extend(reversed(v.templates))
+        elif t is Unknown:
+            stack.append(v.raw)
 
 
 # --- writing back -------------------------------------------------------------------

@@ -40,6 +40,7 @@ from ..values import (
     Substitutable,
     Text,
     Variable,
+    attachments,
 )
 from .model import Api, Param
 
@@ -650,36 +651,6 @@ def _has_variable(value: Any) -> bool:
     if type(value) is Text:
         return any(type(p) is Attachment for p in value.parts)
     return value_kind(value) == VARIABLE
-
-
-def attachments(value: Any) -> Iterator[Attachment]:
-    """Every attachment inside a parameter value (text tokens, dictionaries, lists, states)."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        kind = type(v)
-        if kind is Attachment:
-            yield v
-        elif kind is Text:
-            stack.extend(p for p in v.parts if type(p) is Attachment)
-        elif kind is Variable:
-            stack.append(v.attachment)
-        elif kind is dict:
-            stack.extend(v.values())
-        elif kind is list:
-            stack.extend(v)
-        elif kind is Dictionary:
-            for item in v.items:
-                stack.append(item.key)
-                stack.append(item.value)
-        elif kind is Array:
-            stack.extend(v.items)
-        elif kind is Substitutable:
-            stack.append(v.value)
-        elif kind is Quantity:
-            stack.extend((v.magnitude, v.unit))
-        elif kind is PredicateTable:
-            stack.extend(v.templates)
 
 
 @dataclass
