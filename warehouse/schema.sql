@@ -131,8 +131,8 @@ CREATE TABLE categories (
 CREATE TABLE shortcut_categories (
     shortcut_id     VARCHAR PRIMARY KEY,
     category        VARCHAR NOT NULL,
-    rule            VARCHAR NOT NULL,   -- 'tags': the offline rule over its APIs' tags
-    detail          JSON                -- the tag counts the rule saw
+    rule            VARCHAR NOT NULL,   -- 'vote' (its APIs' tags and apps) or 'fallback' (nothing voted)
+    detail          JSON                -- {tags: counts the rule saw, scores: category -> score}
 );
 
 -- Corpus actions checked against their API's schema: each failure is a finding about the schema or

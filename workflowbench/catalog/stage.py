@@ -24,14 +24,14 @@ import duckdb
 from ..model import Workflow
 from ..names import function_name
 from ..reader import read_shortcut
-from .categories import CATEGORIES, categorize
+from .categories import CATEGORIES, explain
 from .merge import apps as app_rows
 from .merge import merge
 from .model import Api, App
 from .schema import json_schema
-from .sources import observe, read_catalogs
+from .sources import corpus_app_names, observe, read_catalogs
 from .stub import stub
-from .validate import validate_action, validators
+from .validate import check_action, validators
 
 STAGE = "catalog"
 
@@ -43,15 +43,14 @@ class Catalog:
     schemas: dict[str, dict]
     problems: list[str] = field(default_factory=list)  # unreadable catalog files or entries
 
-    def api(self, identifier: str) -> Api | None:
-        return next((a for a in self.apis if a.identifier == identifier), None)
-
 
 def build_catalog(directory: str | os.PathLike[str] | None, workflows: Iterable[Workflow]) -> Catalog:
     """Merge the public catalogs in ``directory`` (None: none) with what ``workflows`` show."""
     by_source, names, problems = read_catalogs(Path(directory) if directory is not None else None)
+    workflows = list(workflows)
     by_source = {**by_source, "corpus": observe(workflows)}
     apis = merge(by_source)
+    names = {**corpus_app_names(workflows), **names}  # the catalogs' names first
     return Catalog(apis, app_rows(apis, names), {a.identifier: json_schema(a) for a in apis}, problems)
 
 
@@ -87,12 +86,13 @@ def tables(catalog: Catalog, shortcuts: Sequence[tuple[str, Workflow]]) -> dict[
             api = by_id.get(action.identifier)
             if api is not None:
                 tags.update(api.tags)
-            for f in validate_action(api, checks.get(action.identifier), action):
+            for f in check_action(action, by_id, checks):
                 out["catalog_findings"].append({"shortcut_id": sid, "position": pos, "identifier": f.identifier,
                                                 "key": f.key or "", "reason": f.reason, "detail": f.detail})
+        chosen = explain(tags, (a.app for a in wf.actions))
         out["shortcut_categories"].append({
-            "shortcut_id": sid, "category": categorize(tags, (a.app for a in wf.actions)), "rule": "tags",
-            "detail": json.dumps(dict(sorted(tags.items()))),
+            "shortcut_id": sid, "category": chosen.category, "rule": chosen.rule,
+            "detail": json.dumps({"tags": dict(sorted(tags.items())), "scores": chosen.scores}),
         })
     return out
 
