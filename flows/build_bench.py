@@ -14,10 +14,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from workflowbench import warehouse as wh
 from workflowbench.catalog.stage import catalog_to_shard
 from workflowbench.ingest import SourceFile, batches, discover, ingest_to_shard
+from workflowbench.llm import LLMConfig
+from workflowbench.llm.config import resolve
+from workflowbench.thoughts import stage as thoughts
 from workflowbench.transpile_stage import TRANSPILER_VERSION
 
 DEFAULT_SOURCES = ["raw_shortcuts"]
 DEFAULT_BATCH_SIZE = 500
+THOUGHTS_BATCH = 500  # seeds per thoughts task: with an endpoint, a batch is ~3 requests per seed in flight
 
 
 @task(name="ingest-transpile-batch", cache_policy=NO_CACHE, retries=1)
@@ -41,6 +45,18 @@ def catalog_task(warehouse: str, catalogs: str | None) -> dict[str, Any]:
                               done["findings"])
     for problem in done.get("problems", []):
         get_run_logger().warning("catalog source: %s", problem)
+    return done
+
+
+@task(name="thoughts-batch", cache_policy=NO_CACHE)
+def thoughts_task(seeds: list[tuple[str, str]], warehouse: str, config: LLMConfig | None,
+                  budget: int) -> dict[str, Any]:
+    """Comments, plan and query for one batch of seed shortcuts into a samples shard (LLM calls are
+    throttled in-process; the task itself is never retried, the calls are)."""
+    done = thoughts.thoughts_to_shard(warehouse, seeds, config, budget)
+    if not done["skipped"]:
+        get_run_logger().info("thoughts: %d ok, %d failed, %d live LLM calls", done["ok"], done["failed"],
+                              done["calls"])
     return done
 
 
@@ -106,6 +122,13 @@ def summarize(warehouse: str) -> dict[str, Any]:
             "code": dict.fromkeys(("ok", "failed"), 0) | dict(rows("SELECT status, count(*) FROM code GROUP BY 1")),
             "transpile_rejects": rows("SELECT reason, count(*) FROM rejects WHERE stage = 'transpile' "
                                       "GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "samples": rows("SELECT backend, model, status, count(*) FROM samples GROUP BY ALL ORDER BY ALL"),
+            "sample_errors": rows("SELECT coalesce(split_part(error, ':', 1) || ':' || split_part(error, ':', 2), "
+                                  "'') AS e, count(*) FROM samples WHERE status = 'failed' GROUP BY 1 "
+                                  "ORDER BY 2 DESC, 1 LIMIT 10"),
+            "llm_calls": rows("SELECT prompt, status, count(*), sum(attempts), sum(tokens_in), sum(tokens_out), "
+                              "round(sum(cost), 4), round(median(latency_ms)) FROM llm_calls GROUP BY ALL "
+                              "ORDER BY ALL"),
         }
 
 
@@ -127,7 +150,17 @@ def report_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         f"Each ingest batch transpiles the shortcuts it read to code (table `code`, transpiler version "
         f"{TRANSPILER_VERSION}); a failure is a `failed` row plus a reject with stage `transpile`.\n\n" +
         table("status", list(summary["code"].items())) +
-        "\n### Transpile failures by reason\n\n" + table("reason", summary["transpile_rejects"])
+        "\n### Transpile failures by reason\n\n" + table("reason", summary["transpile_rejects"]) +
+        "\n## Thoughts stage (samples)\n\n"
+        f"This run: {run.get('thoughts_calls', 0):,} live LLM calls "
+        f"({run.get('thoughts_skipped', 0)} of {run.get('thoughts_batches', 0)} batches unchanged and skipped).\n\n"
+        "| backend | model | status | samples |\n|---|---|---|---:|\n" +
+        ("\n".join(f"| {b} | {m} | {s} | {n:,} |" for b, m, s, n in summary["samples"]) or "| (none) | | | 0 |") +
+        "\n\n### Failed samples by reason\n\n" + table("reason", summary["sample_errors"]) +
+        "\n### LLM calls (all runs)\n\n| prompt | status | calls | attempts | tokens in | tokens out | cost | "
+        "median ms |\n|---|---|---:|---:|---:|---:|---:|---:|\n" +
+        ("\n".join("| " + " | ".join(str(v) for v in r) + " |" for r in summary["llm_calls"]) or "| (none) |||||||") +
+        "\n"
     )
 
 
@@ -137,8 +170,15 @@ def build_bench(
     warehouse: str = str(wh.DEFAULT_WAREHOUSE),
     batch_size: int = DEFAULT_BATCH_SIZE,
     catalogs: str | None = None,
+    llm_base_url: str | None = None,
+    model: str | None = None,
+    llm_options: dict[str, Any] | None = None,
+    thoughts_budget: int = thoughts.DEFAULT_BUDGET,
 ) -> dict[str, Any]:
-    """Ingest shortcut files from ``sources`` into the DuckDB warehouse and transpile them to code."""
+    """Ingest shortcut files from ``sources`` into the DuckDB warehouse, transpile them to code, build
+    the API catalog, and write a seed sample (comments, plan, query) for every shortcut. With no
+    ``llm_base_url`` (nor $OPENAI_BASE_URL) the offline backend writes the thoughts; the API key is
+    read from $OPENAI_API_KEY and is never a parameter."""
     logger = get_run_logger()
     files = discover(sources or DEFAULT_SOURCES)
     planned = list(batches(files, batch_size))
@@ -146,10 +186,18 @@ def build_bench(
     futures = ingest_task.map(planned, warehouse=unmapped(warehouse))
     results = [f.result() for f in futures]
     catalog_task(warehouse, catalogs)
+    config = resolve(llm_base_url, model, **(llm_options or {}))
+    logger.info("thoughts backend: %s", f"{config.model} at {config.base_url}" if config else "offline")
+    seeds = thoughts.seed_ids(warehouse)
+    seed_batches = [seeds[i:i + THOUGHTS_BATCH] for i in range(0, len(seeds), THOUGHTS_BATCH)]
+    done = [f.result() for f in thoughts_task.map(seed_batches, warehouse=unmapped(warehouse),
+                                                   config=unmapped(config), budget=unmapped(thoughts_budget))]
+    thoughts.prune(warehouse, [d["key"] for d in done])
     publish_task(warehouse)
     summary = summarize(warehouse)
     run = {"warehouse": warehouse, "files": len(files), "batches": len(planned),
-           "skipped": sum(r["skipped"] for r in results)}
+           "skipped": sum(r["skipped"] for r in results), "thoughts_batches": len(done),
+           "thoughts_skipped": sum(d["skipped"] for d in done), "thoughts_calls": sum(d["calls"] for d in done)}
     create_markdown_artifact(key="build-bench-report", markdown=report_markdown(summary, run),
                              description="Files, shortcuts, actions, rejects and transpiled code of this build")
     create_markdown_artifact(key="catalog-report", markdown=catalog_markdown(catalog_summary(warehouse)),
@@ -158,4 +206,6 @@ def build_bench(
     logger.info("warehouse %s: %d shortcuts, %d actions, %d rejects; code %d ok, %d failed", warehouse,
                 summary["shortcuts"], summary["actions"], sum(rejected.values()), summary["code"]["ok"],
                 summary["code"]["failed"])
-    return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected)}
+    samples = Counter({status: n for _, _, status, n in summary["samples"]})
+    return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected),
+            "samples": dict(samples)}

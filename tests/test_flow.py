@@ -126,3 +126,40 @@ def test_flow_reports_transpile_failures_and_goes_on(tmp_path: Path, monkeypatch
     markdown = report()
     assert "| failed | 1 |" in markdown and "### Transpile failures by reason" in markdown
     assert "| transpile-error | 1 |" in markdown
+
+
+def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.llm_server import LLMServer
+    from tests.test_thoughts import answer
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    target = tmp_path / "s.duckdb"
+    offline = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target)])
+    assert offline.exit_code == 0, offline.output
+    seeds = len(list(RAW.glob("*.shortcut")))
+    assert json.loads(offline.stdout)["samples"] == {"ok": seeds}
+    assert "## Thoughts stage (samples)" in report() and f"| ok | {seeds} |" in report()
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*) FROM samples WHERE backend = 'offline' AND status = 'ok' AND "
+                           "length(query) > 0 AND length(task_plan) > 0 AND workflow_code LIKE '%# %'"
+                           ).fetchone() == (seeds,)
+
+    with LLMServer(answer=answer) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-flow-secret")
+        args = ["build", "-s", str(RAW), "-w", str(target), "--llm-base-url", server.url, "--model", "test-model",
+                "--llm-concurrency", "8", "--price-in", "0.5", "--price-out", "1.5"]
+        online = CliRunner().invoke(app, args)
+        assert online.exit_code == 0, online.output
+        assert json.loads(online.stdout)["samples"] == {"ok": seeds}
+        sent = server.requests
+        assert sent == 3 * seeds
+        rerun = CliRunner().invoke(app, args)
+        assert rerun.exit_code == 0 and server.requests == sent  # the rerun sends nothing
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*) FROM samples WHERE backend = 'openai' AND model = 'test-model' "
+                           "AND status = 'ok'").fetchone() == (seeds,)
+        calls, cost = con.execute("SELECT count(*), sum(cost) FROM llm_calls").fetchone()
+    assert calls == sent and cost > 0
+    assert "sk-flow-secret" not in target.read_bytes().decode("latin-1")
+    assert "| openai | test-model | ok |" in report()

@@ -146,6 +146,54 @@ CREATE TABLE catalog_findings (
     detail          VARCHAR
 );
 
+-- Training samples in the WorkflowBench format (query, apis, task_plan, workflow_code). Seed samples
+-- come from real shortcuts through the thoughts stage; every row names the backend and model that
+-- wrote its thoughts. A sample whose thoughts could not be made is kept with status 'failed' and the
+-- reason, never filled in. Key: sample_id (the latest thoughts run wins).
+CREATE TABLE samples (
+    sample_id       VARCHAR PRIMARY KEY,
+    shortcut_id     VARCHAR NOT NULL,
+    origin          VARCHAR NOT NULL,   -- seed
+    status          VARCHAR NOT NULL,   -- ok | failed
+    error           VARCHAR,            -- why it failed (the failed LLM call's reason)
+    query           VARCHAR,
+    apis            VARCHAR[],          -- action identifiers the code uses, in order of first use
+    task_plan       VARCHAR,            -- numbered steps
+    workflow_code   VARCHAR,            -- the code with a '#' comment before every action line
+    category        VARCHAR,
+    backend         VARCHAR NOT NULL,   -- offline | openai
+    model           VARCHAR NOT NULL,
+    prompt_versions JSON,               -- prompt name -> content hash (LLM backend)
+    chunks          INTEGER NOT NULL,   -- pieces the code was split into to fit the token budget
+    created_at      TIMESTAMP NOT NULL
+);
+
+-- Every live LLM call (cache hits make none): the cache of answers and the record of failures.
+-- fingerprint = sha256 of model, messages, schema, sampling parameters and prompt version. The key
+-- is never stored. Key: call_id.
+CREATE TABLE llm_calls (
+    call_id         VARCHAR PRIMARY KEY,
+    fingerprint     VARCHAR NOT NULL,
+    stage           VARCHAR NOT NULL,
+    prompt          VARCHAR NOT NULL,
+    prompt_version  VARCHAR NOT NULL,
+    backend         VARCHAR NOT NULL,
+    base_url        VARCHAR NOT NULL,
+    model           VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,   -- ok | failed
+    error           VARCHAR,            -- rate-limit / http / timeout / connection / invalid-json / schema / truncated / check
+    attempts        INTEGER NOT NULL,   -- HTTP requests sent: retries and repair turns included
+    repairs         INTEGER NOT NULL,   -- extra turns asking to fix an unusable answer
+    json_mode       VARCHAR NOT NULL,   -- json_schema | json_object (server without structured output)
+    tokens_in       INTEGER NOT NULL,
+    tokens_out      INTEGER NOT NULL,
+    latency_ms      DOUBLE  NOT NULL,
+    cost            DOUBLE  NOT NULL,   -- from the configured prices per million tokens
+    finish_reason   VARCHAR,
+    response        JSON,               -- the parsed answer (ok calls)
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- Inputs a stage could not use, with a machine-readable reason. Key: path, file_sha256, stage, reason.
 CREATE TABLE rejects (
     source          VARCHAR NOT NULL,

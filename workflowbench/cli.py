@@ -63,13 +63,28 @@ def build(
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch task.")] = 500,
     catalogs: Annotated[Path | None, typer.Option(
         "--catalogs", help="A local copy of the public catalogs (the layout `catalog fetch` writes).")] = None,
+    llm_base_url: Annotated[str | None, typer.Option(
+        "--llm-base-url", help="An OpenAI-compatible endpoint (else $OPENAI_BASE_URL; neither: the offline backend). "
+                               "The key comes from $OPENAI_API_KEY only.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model name at that endpoint.")] = None,
+    llm_concurrency: Annotated[int | None, typer.Option(min=1, help="LLM requests in flight.")] = None,
+    requests_per_minute: Annotated[float | None, typer.Option(min=0, help="LLM request limit (0: none).")] = None,
+    tokens_per_minute: Annotated[float | None, typer.Option(min=0, help="LLM token limit (0: none).")] = None,
+    price_in: Annotated[float | None, typer.Option(min=0, help="Price per million prompt tokens.")] = None,
+    price_out: Annotated[float | None, typer.Option(min=0, help="Price per million completion tokens.")] = None,
+    thoughts_budget: Annotated[int, typer.Option(min=50, help="Tokens of code per LLM request; longer code is "
+                                                              "split into pieces.")] = 3000,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
     from flows.build_bench import DEFAULT_SOURCES, build_bench
 
     sources = [str(s) for s in source] if source else DEFAULT_SOURCES
+    options = {"concurrency": llm_concurrency, "requests_per_minute": requests_per_minute,
+               "tokens_per_minute": tokens_per_minute, "price_in": price_in, "price_out": price_out}
     result = build_bench(sources=sources, warehouse=str(warehouse), batch_size=batch_size,
-                         catalogs=str(catalogs) if catalogs else None)
+                         catalogs=str(catalogs) if catalogs else None, llm_base_url=llm_base_url, model=model,
+                         llm_options={k: v for k, v in options.items() if v is not None} or None,
+                         thoughts_budget=thoughts_budget)
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
@@ -198,26 +213,50 @@ def catalog_show(
 
 @catalog_app.command("fetch")
 def catalog_fetch(
-    source: Annotated[Path, typer.Option("--from", help="A local copy of the catalog files (same layout).")],
     target: Annotated[Path, typer.Option("--to", help="Where to write them.")] = Path("catalogs"),
-    accept_changed: Annotated[bool, typer.Option(help="Copy files whose bytes differ from the tested ones.")] = False,
+    accept_changed: Annotated[bool, typer.Option(
+        help="Write files that differ from the tested versions (they are listed).")] = False,
+    source: Annotated[Path | None, typer.Option(
+        "--from", help="Copy from a local copy (same layout, or checkouts of the original repositories) "
+                       "instead of downloading.")] = None,
+    mirror: Annotated[str | None, typer.Option(
+        "--mirror", help="Base URL serving /<owner>/<repo>/<commit>/<path> instead of "
+                         "raw.githubusercontent.com (default: $WORKFLOWBENCH_CATALOG_MIRROR).")] = None,
 ) -> None:
-    """Copy the public catalog files into the layout `build --catalogs` reads, checking their SHA-256."""
+    """Download the public catalog files at their pinned commits (or copy them with --from) into the
+    layout `build --catalogs` reads, checking each against the tested version."""
     import pickle
 
-    from .catalog.fetch import fetch_from
+    from .catalog.fetch import FetchError, fetch, fetch_from
 
+    if source is not None and mirror is not None:
+        _fail("--from and --mirror exclude each other")
+    origin = str(source) if source is not None else "download"
     try:
-        done = fetch_from(source, target, accept_changed=accept_changed)
-    except (OSError, pickle.UnpicklingError) as exc:  # unreadable files, refused pickles
+        if source is not None:
+            done = fetch_from(source, target, accept_changed=accept_changed)
+        else:
+            done = fetch(target, accept_changed=accept_changed, base_url=mirror)
+    except FetchError as exc:  # names the URL or file: HTTP status, timeout, not JSON, refused pickle
+        _fail(str(exc))
+    except pickle.UnpicklingError as exc:
         _fail(f"{source}: {exc}")
+    except OSError as exc:  # unreadable source, unwritable target
+        _fail(f"{exc.filename or target}: {exc.strerror or exc}")
     for rel in done.missing:
-        err.print(f"missing: {source / rel}")
+        err.print(f"missing: {escape(str(source / rel) if source else rel)}")
     for rel in done.changed:
-        err.print(f"changed: {source / rel} differs from the tested version")
+        err.print(f"changed: {escape(rel)} from {escape(done.sources[rel])} differs from the tested version")
     if done.changed and not accept_changed:
-        _fail(f"{source}: {len(done.changed)} files differ from the tested versions (see above; --accept-changed)")
-    typer.echo(f"copied {len(done.copied)} catalog files to {target}")
+        _fail(f"{origin}: {len(done.changed)} files differ from the tested versions "
+              "(see above; --accept-changed writes them)")
+    for note in done.notes:
+        err.print(f"licence: {escape(note)}")
+    for rel in done.copied:
+        err.print(f"{'written' if rel not in done.changed else 'written (changed)'}: {escape(str(target / rel))}")
+    verb = "copied" if source is not None else "downloaded"
+    typer.echo(f"{verb} {len(done.copied)} catalog files and {len(done.licences)} licences to {target}"
+               + (f" ({len(done.changed)} changed)" if done.changed else ""))
 
 
 @app.command()

@@ -66,7 +66,9 @@ class _Fallback(Exception):
 class Transpiled:
     code: str
     names: dict[str, str] = field(default_factory=dict)  # output UUID -> name in code
-    lines: list[tuple[int, int]] = field(default_factory=list)  # (line, action index), line 1-based
+    # (line, action index): the 1-based code line the action's statement starts on; an end written
+    # implicitly shares the line of its body's last statement (or of the ``pass`` of an empty body).
+    lines: list[tuple[int, int]] = field(default_factory=list)
     general: int = 0  # values written as plist(...) because no readable form fits
 
 
@@ -228,8 +230,10 @@ class _Writer:
     def __init__(self, wf: Workflow, p: Plan) -> None:
         self.wf = wf
         self.p = p
-        self.lines: list[str] = []
+        self.lines: list[str] = []  # statements; a multi-line literal spans several code lines
         self.where: list[tuple[int, int]] = []
+        self.line = 0  # code lines written so far, so ``where`` holds real line numbers
+        self.last = 0  # the line the latest statement starts on (a multi-line one ends further down)
         self.general = 0
         self.loops = 0
 
@@ -422,8 +426,10 @@ class _Writer:
 
     def emit(self, depth: int, text: str, index: int | None = None) -> None:
         if index is not None:
-            self.where.append((len(self.lines) + 1, index))
+            self.where.append((self.line + 1, index))
         self.lines.append("    " * depth + text)  # later lines of a multi-line literal are its text
+        self.last = self.line + 1
+        self.line += text.count("\n") + 1
 
     def args(self, params: list[tuple[str, object]]) -> str:
         """Keyword arguments in the stored order; keys that are not Python names go in ``**{...}``
@@ -495,9 +501,11 @@ class _Writer:
         lines = text.split("\n")
         lines[0] = "'''" + lines[0]
         lines[-1] += "'''"
-        self.where.append((len(self.lines) + 1, i))
+        self.where.append((self.line + 1, i))
         pad = "    " * depth
         self.lines.extend(pad + ("# " + line if line else "#") for line in lines)
+        self.last = self.line + 1
+        self.line += len(lines)
         return True
 
     def body(self, nodes: list[Node], depth: int) -> None:
@@ -568,7 +576,7 @@ class _Writer:
         if rest or end in self.p.bound or clash:
             self.emit(depth, self.target(end) + self.call(end, rest), end)
         else:
-            self.where.append((len(self.lines), end))
+            self.where.append((self.last, end))  # an implicit end: the body's last statement
 
     def condition(self, head: int, params: list[tuple[str, object]]) -> str:
         got = dict(params)

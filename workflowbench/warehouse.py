@@ -43,10 +43,13 @@ KEYS: dict[str, tuple[str, ...]] = {
     "categories": ("name",),
     "shortcut_categories": ("shortcut_id",),
     "catalog_findings": ("shortcut_id", "position", "key", "reason"),
+    "samples": ("sample_id",),
+    "llm_calls": ("call_id",),
     "rejects": ("path", "file_sha256", "stage", "reason"),
 }
 # Except code: the latest transpile wins, so shards rebuilt by a newer transpiler replace the old rows.
 ORDER = {"shortcuts": "ingested_at, source_path", "files": "ingested_at", "code": "transpiled_at DESC",
+         "samples": "created_at DESC",
          "rejects": '"at"'}
 
 # Arrow types of each table, so an empty shard still has the right columns.
@@ -95,6 +98,20 @@ ARROW: dict[str, pa.Schema] = {
     "catalog_findings": pa.schema([
         ("shortcut_id", pa.string()), ("position", pa.int32()), ("identifier", pa.string()), ("key", pa.string()),
         ("reason", pa.string()), ("detail", pa.string()),
+    ]),
+    "samples": pa.schema([
+        ("sample_id", pa.string()), ("shortcut_id", pa.string()), ("origin", pa.string()), ("status", pa.string()),
+        ("error", pa.string()), ("query", pa.string()), ("apis", pa.list_(pa.string())), ("task_plan", pa.string()),
+        ("workflow_code", pa.string()), ("category", pa.string()), ("backend", pa.string()), ("model", pa.string()),
+        ("prompt_versions", pa.string()), ("chunks", pa.int32()), ("created_at", _TS),
+    ]),
+    "llm_calls": pa.schema([
+        ("call_id", pa.string()), ("fingerprint", pa.string()), ("stage", pa.string()), ("prompt", pa.string()),
+        ("prompt_version", pa.string()), ("backend", pa.string()), ("base_url", pa.string()), ("model", pa.string()),
+        ("status", pa.string()), ("error", pa.string()), ("attempts", pa.int32()), ("repairs", pa.int32()),
+        ("json_mode", pa.string()), ("tokens_in", pa.int32()), ("tokens_out", pa.int32()),
+        ("latency_ms", pa.float64()), ("cost", pa.float64()), ("finish_reason", pa.string()),
+        ("response", pa.string()), ("created_at", _TS),
     ]),
     "rejects": pa.schema([
         ("source", pa.string()), ("path", pa.string()), ("file_sha256", pa.string()), ("stage", pa.string()),

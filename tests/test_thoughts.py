@@ -1,0 +1,202 @@
+"""The thoughts stage: a seed sample (commented code, plan, query) for every ingested shortcut, by
+the offline backend and through an OpenAI-compatible endpoint (the project's test server on
+127.0.0.1 and the real openai client), with faults, recorded failures, chunking and the cache."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RAW
+from tests.llm_server import Fault, LLMServer
+from workflowbench import warehouse as wh
+from workflowbench.catalog.stage import catalog_to_shard
+from workflowbench.ingest import discover, ingest_to_shard
+from workflowbench.llm import LLMConfig
+from workflowbench.thoughts import stage
+from workflowbench.thoughts.chunks import source_lines
+from workflowbench.thoughts.offline import action_lines, leaks
+
+pytestmark = pytest.mark.timeout(300)
+LINES = re.compile(r"these lines: ([\d, ]+)\.")
+
+
+def answer(body: dict[str, Any]) -> dict[str, Any]:
+    """A scripted model: answers each prompt with what its instructions ask for."""
+    fmt = body.get("response_format") or {}
+    name = fmt.get("json_schema", {}).get("name") if fmt.get("type") == "json_schema" else None
+    text = body["messages"][-1]["content"] if name else "\n".join(m["content"] for m in body["messages"])
+    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    if name == "comments" or (name is None and "these lines:" in first_user):
+        found = LINES.search(first_user)
+        assert found, "a comments prompt names its lines"
+        lines = [int(n) for n in found.group(1).split(",")]
+        return {"comments": [{"line": n, "text": f"Explain what line {n} does"} for n in lines]}
+    if name == "plan" or "Write the plan" in first_user:
+        part = re.search(r"\(Part (\d+) of", first_user)
+        return {"steps": [f"**Part {part.group(1) if part else 1}** Follow the code", "**Finish** Show the result"]}
+    assert "realistic request" in text or "realistic request" in first_user
+    return {"query": "Please help me set up something that tidies my day and shows me the result."}
+
+
+@pytest.fixture
+def server() -> Iterator[LLMServer]:
+    with LLMServer(answer=answer) as s:
+        yield s
+
+
+def ingested(tmp_path: Path, source: Path = RAW) -> Path:
+    target = tmp_path / "wh.duckdb"
+    ingest_to_shard(discover([source]), target)
+    catalog_to_shard(target, None)
+    return target
+
+
+def config(server: LLMServer, **kw: Any) -> LLMConfig:
+    return LLMConfig(server.url, "test-model", **({"timeout": 3.0, "attempts": 4, "max_wait": 1.0} | kw))
+
+
+def samples(target: Path) -> list[dict[str, Any]]:
+    with wh.connect(target) as con:
+        cur = con.execute("SELECT * FROM samples ORDER BY sample_id")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def check_sample(row: dict[str, Any], code: str, lines: list[int]) -> None:
+    """Non-empty query and plan; the code is the transpiled code plus a comment before each action line."""
+    assert row["status"] == "ok" and row["error"] is None
+    assert row["query"].strip() and row["task_plan"].startswith("1. ")
+    commented = row["workflow_code"]
+    ast.parse(commented)  # analysed, never run
+    stripped = [line for line in source_lines(commented) if not _added(line)]
+    assert stripped == source_lines(code)
+    out = source_lines(commented)
+    i = 0
+    for n, line in enumerate(source_lines(code), start=1):
+        while out[i] != line:
+            i += 1
+        if n in lines:
+            assert out[i - 1].lstrip().startswith("# "), (n, line)
+        i += 1
+
+
+def _added(line: str) -> bool:
+    return line.lstrip().startswith("# ") and not line.lstrip().startswith("# '''")
+
+
+def test_offline_writes_a_sample_for_every_seed(tmp_path: Path) -> None:
+    target = ingested(tmp_path)
+    seeds = stage.seed_ids(target)
+    assert len(seeds) == 17
+    done = stage.thoughts_to_shard(target, seeds)
+    assert (done["ok"], done["failed"], done["calls"]) == (17, 0, 0)
+    wh.publish(target)
+    rows = samples(target)
+    assert len(rows) == 17
+    by_id = {s.shortcut_id: s for s in stage.load_seeds(target, [s for s, _ in seeds])}
+    apis = stage.load_apis(target)
+    for row in rows:
+        seed = by_id[row["shortcut_id"]]
+        check_sample(row, seed.code.code, list(action_lines(seed.code)))
+        assert row["backend"] == "offline" and row["model"].startswith("offline-")
+        assert row["origin"] == "seed" and row["apis"] and row["category"]
+        assert leaks(row["query"], seed, apis) == []
+    assert stage.thoughts_to_shard(target, seeds)["skipped"]  # unchanged inputs: nothing to do
+
+
+def test_endpoint_fills_samples_and_a_rerun_sends_nothing(tmp_path: Path, server: LLMServer) -> None:
+    target = ingested(tmp_path)
+    seeds = stage.seed_ids(target)
+    cfg = config(server)
+    done = stage.thoughts_to_shard(target, seeds, cfg)
+    assert done["ok"] == 17 and done["failed"] == 0
+    sent = server.requests
+    assert sent == done["calls"] == 17 * 3  # comments, plan, query per seed (none needs two chunks)
+    wh.publish(target)
+    rows = samples(target)
+    seeds_by_id = {s.shortcut_id: s for s in stage.load_seeds(target, [s for s, _ in seeds])}
+    for row in rows:
+        seed = seeds_by_id[row["shortcut_id"]]
+        check_sample(row, seed.code.code, list(action_lines(seed.code)))
+        assert row["backend"] == "openai" and row["model"] == "test-model"
+        assert set(json.loads(row["prompt_versions"])) == {"comments", "plan", "query"}
+        assert "Explain what line" in row["workflow_code"] and "**Part 1**" in row["task_plan"]
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT fingerprint) FROM llm_calls WHERE status = 'ok'"
+                           ).fetchone() == (51, 51)
+    # A new shard key (a fresh warehouse view of the same inputs) still answers everything from the cache.
+    for shard in wh.parts_dir(target).glob("thoughts-*"):
+        import shutil
+        shutil.rmtree(shard)
+    again = stage.thoughts_to_shard(target, seeds, cfg)
+    assert again["ok"] == 17 and again["calls"] == 0 and server.requests == sent
+
+
+def test_faults_are_retried_and_repaired(tmp_path: Path, server: LLMServer) -> None:
+    target = ingested(tmp_path)
+    server.script(Fault.rate_limit(retry_after=0.2), Fault.server_error(500), Fault.drop(), Fault.malformed_json(),
+                  Fault.schema_break(), Fault.truncated(), Fault.slow(5.0))
+    done = stage.thoughts_to_shard(target, stage.seed_ids(target), config(server, timeout=2.0))
+    assert done["ok"] == 17 and done["failed"] == 0
+    assert server.requests == 51 + 7
+    wh.publish(target)
+    with wh.connect(target) as con:
+        attempts, repairs = con.execute("SELECT sum(attempts), sum(repairs) FROM llm_calls").fetchone()
+    assert attempts == 51 + 7 and repairs == 3  # every HTTP request, repair turns included
+
+
+def test_a_persistent_failure_is_recorded_then_retried(tmp_path: Path, server: LLMServer) -> None:
+    target = ingested(tmp_path)
+    seeds = stage.seed_ids(target)
+    victim = "Shortcut: Word Count"
+    server.script(*[Fault.schema_break()] * 2, when=lambda body: victim in body["messages"][1]["content"])
+    cfg = config(server)
+    first = stage.thoughts_to_shard(target, seeds, cfg)
+    assert (first["ok"], first["failed"]) == (16, 1)
+    assert "-incomplete-" in first["key"]
+    wh.publish(target)
+    [failed] = [r for r in samples(target) if r["status"] == "failed"]
+    assert failed["error"].startswith("comments: schema") and failed["query"] is None
+    assert failed["workflow_code"] is None
+    sent = server.requests
+    second = stage.thoughts_to_shard(target, seeds, cfg)  # retries the failure; the rest are cache hits
+    assert (second["ok"], second["failed"]) == (17, 0) and "-incomplete-" not in second["key"]
+    assert server.requests - sent == 3
+    stage.prune(target, [second["key"]])
+    wh.publish(target)
+    assert [r["status"] for r in samples(target)] == ["ok"] * 17
+
+
+def test_long_code_is_split_and_joined_in_order(tmp_path: Path, server: LLMServer) -> None:
+    target = ingested(tmp_path)
+    seeds = stage.seed_ids(target)
+    done = stage.thoughts_to_shard(target, seeds, config(server), budget=40)
+    assert done["ok"] == 17
+    wh.publish(target)
+    rows = samples(target)
+    assert max(r["chunks"] for r in rows) >= 3
+    many = max(rows, key=lambda r: r["chunks"])
+    parts = [int(p) for p in re.findall(r"\*\*Part (\d+)\*\*", many["task_plan"])]
+    assert parts == list(range(1, many["chunks"] + 1))
+    seed = stage.load_seeds(target, [many["shortcut_id"]])[0]
+    check_sample(many, seed.code.code, list(action_lines(seed.code)))
+
+
+def test_switching_backend_replaces_samples(tmp_path: Path, server: LLMServer) -> None:
+    target = ingested(tmp_path)
+    seeds = stage.seed_ids(target)
+    online = stage.thoughts_to_shard(target, seeds, config(server))
+    stage.prune(target, [online["key"]])
+    offline = stage.thoughts_to_shard(target, seeds)
+    assert stage.prune(target, [offline["key"]]) == 1
+    wh.publish(target)
+    assert {r["backend"] for r in samples(target)} == {"offline"}
+    with wh.connect(target) as con:  # the answers stay: they are the cache
+        assert con.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 51

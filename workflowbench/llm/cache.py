@@ -1,0 +1,32 @@
+"""The answer cache, kept in the warehouse: the ``llm_calls`` rows of every shard. Lookups read the
+Parquet shards (never the DuckDB file), so they work while a build runs and before it publishes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+import duckdb
+import pyarrow as pa
+
+from .. import warehouse as wh
+
+
+class WarehouseCache:
+    def __init__(self, warehouse: str | os.PathLike[str]) -> None:
+        self.root = wh.parts_dir(warehouse)
+
+    def get_many(self, fingerprints: Iterable[str]) -> Mapping[str, str]:
+        wanted = sorted(set(fingerprints))
+        files = sorted(str(p) for p in self.root.glob("*/llm_calls.parquet")) if self.root.is_dir() else []
+        if not wanted or not files:
+            return {}
+        con = duckdb.connect()  # one per lookup: batches look up from several threads
+        try:
+            con.register("wanted", pa.table({"fingerprint": wanted}))
+            rows = con.execute(
+                "SELECT c.fingerprint, arg_max(c.response, c.created_at) FROM read_parquet($files) c "
+                "JOIN wanted USING (fingerprint) WHERE c.status = 'ok' GROUP BY 1", {"files": files}).fetchall()
+        finally:
+            con.close()
+        return dict(rows)
