@@ -200,3 +200,23 @@ def test_switching_backend_replaces_samples(tmp_path: Path, server: LLMServer) -
     assert {r["backend"] for r in samples(target)} == {"offline"}
     with wh.connect(target) as con:  # the answers stay: they are the cache
         assert con.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 51
+
+
+def test_prompts_shorten_very_long_lines() -> None:
+    from workflowbench.thoughts.chunks import LINE_LIMIT, numbered, shown, split, view
+
+    blob = "x = is_workflow_actions_base64encode(WFInput='" + "QUJD" * 50_000 + "', Mode='Encode')"
+    code = f"{blob}\ny = is_workflow_actions_showresult(Text=x)\n"
+    chunks = split(code, [1, 2], budget_tokens=400)
+    assert [c.lines for c in chunks] == [(1, 2)]  # the long line counts as shown, so both fit
+    text = numbered(code, chunks[0])
+    assert len(text) < 2 * LINE_LIMIT and "characters left out" in text and text.rstrip().endswith("(Text=x)")
+    assert shown(blob).endswith("Mode='Encode')") and shown("short") == "short"
+    assert "# note" in view(code, {2: "note"}, chunks[0])
+    long_text = "t = is_workflow_actions_gettext(WFTextActionText=f\'\'\'" + "\n".join(
+        f"line {i}" for i in range(5000)) + "\'\'\')\nis_workflow_actions_showresult(Text=t)\n"
+    [piece] = split(long_text, [1, 5001], budget_tokens=400)
+    shown_text = numbered(long_text, piece)
+    assert "4,979 more lines of the same text left out" in shown_text and len(shown_text) < 2000
+    assert shown_text.splitlines()[-1].endswith("showresult(Text=t)") and "line 4999" in shown_text
+    assert "# last" in view(long_text, {5001: "last"}, piece)

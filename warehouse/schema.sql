@@ -187,7 +187,7 @@ CREATE TABLE llm_calls (
     json_mode       VARCHAR NOT NULL,   -- json_schema | json_object (server without structured output)
     tokens_in       INTEGER NOT NULL,
     tokens_out      INTEGER NOT NULL,
-    latency_ms      DOUBLE  NOT NULL,
+    latency_ms      DOUBLE  NOT NULL,   -- time in HTTP requests (all attempts), not waiting for a slot
     cost            DOUBLE  NOT NULL,   -- from the configured prices per million tokens
     finish_reason   VARCHAR,
     response        JSON,               -- the parsed answer (ok calls)

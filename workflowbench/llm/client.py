@@ -204,6 +204,7 @@ class _Session:
             with attempt:
                 stats["attempts"] += 1
                 async with self.limiter.slot(estimate):
+                    sent = time.perf_counter()  # latency is time on the wire, not time queued for a slot
                     try:
                         response = await self._send(request, turns)
                     except openai.BadRequestError as exc:
@@ -211,6 +212,8 @@ class _Session:
                             raise
                         self.json_schema = False  # for the rest of the run
                         response = await self._send(request, turns)
+                    finally:
+                        stats["seconds"] += time.perf_counter() - sent
                 usage = response.get("usage") or {}
                 used_in, used_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
                 stats["tokens_in"] += used_in
@@ -221,8 +224,7 @@ class _Session:
         raise AssertionError("unreachable")  # AsyncRetrying reraises the last error
 
     async def call(self, request: Request, fp: str) -> Answer:
-        stats: dict[str, Any] = {"attempts": 0, "tokens_in": 0, "tokens_out": 0}
-        started = time.perf_counter()
+        stats: dict[str, Any] = {"attempts": 0, "tokens_in": 0, "tokens_out": 0, "seconds": 0.0}
         turns: list[dict[str, str]] = []
         content: str | None = None
         finish: str | None = None
@@ -248,7 +250,7 @@ class _Session:
             "model": self.config.model, "status": status, "error": error, "attempts": stats["attempts"],
             "repairs": len(turns) // 2, "json_mode": "json_schema" if self.json_schema else "json_object",
             "tokens_in": stats["tokens_in"], "tokens_out": stats["tokens_out"],
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "latency_ms": round(stats["seconds"] * 1000, 1),
             "cost": self.config.cost(stats["tokens_in"], stats["tokens_out"]), "finish_reason": finish,
             "response": json.dumps(data, ensure_ascii=False) if status == "ok" else None,
             "created_at": datetime.now(UTC).replace(tzinfo=None),

@@ -13,7 +13,7 @@ from ..llm import LLMConfig, Request
 from ..llm import client as llm
 from ..llm.prompts import load
 from .base import ApiDoc, Seed, Thoughts
-from .chunks import CHARS_PER_TOKEN, Chunk, numbered, one_line, split, with_comments
+from .chunks import CHARS_PER_TOKEN, Chunk, numbered, one_line, split, view
 from .offline import action_lines, leaks
 
 STAGE = "thoughts"
@@ -134,7 +134,7 @@ def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, 
             part = f"(Part {k} of {len(w.chunks)}; its steps continue the previous part's.)\n"
             part = part if len(w.chunks) > 1 else ""
             messages = plan.messages(name=w.seed.name or "(untitled)", part=part,
-                                     code=with_comments(w.seed.code.code, w.comments, chunk.first, chunk.last))
+                                     code=view(w.seed.code.code, w.comments, chunk))
             requests.append((w, Request(STAGE, plan.name, plan.version, messages, plan.schema)))
     for w, answer in ask(requests):  # in chunk order, so the joined plan follows the code
         if answer.status == "ok":
