@@ -1,0 +1,213 @@
+"""The user query: what a person would ask for to get this shortcut, in plain words; and ``leaks``, the
+check that a text names no code."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+
+from ..model import BUILTIN_PREFIX
+from ..names import function_name
+from .base import ApiDoc, Seed
+from .context import Context
+from .words import CAMEL, SPACES, VERBS, app_name, clip, flat, human_name, join, label_words
+
+# What a user would ask for, per distinctive built-in (base-form verb phrases).
+_ASKS: dict[str, str] = {
+    "downloadurl": "fetch data from a web service", "openurl": "open a web page", "notification": "notify me",
+    "alert": "show me an alert", "ask": "ask me for some input", "choosefromlist": "let me pick from a list",
+    "documentpicker.save": "save the result to a file", "documentpicker.open": "open a file",
+    "setclipboard": "copy the result to my clipboard", "getclipboard": "read what is on my clipboard",
+    "text.replace": "clean up text", "text.match": "find patterns in text", "base64encode": "encode data as Base64",
+    "sendmessage": "send a message", "sendemail": "send an email", "speaktext": "read text aloud",
+    "playmusic": "play music", "getcurrentlocation": "use my current location", "weather.currentconditions":
+    "check the weather", "weather.forecast": "get the weather forecast", "takephoto": "take a photo",
+    "selectphoto": "pick photos from my library", "image.resize": "resize images", "makepdf": "make a PDF",
+    "runworkflow": "run my other shortcuts", "getmyworkflows": "go through my shortcuts",
+    "detect.dictionary": "read JSON data", "showresult": "show me the result", "share": "share the result",
+    "previewdocument": "preview the result", "savetocameraroll": "save images to my photo library",
+    "getwebpagecontents": "read the contents of a web page", "searchweb": "search the web",
+    "image.convert": "convert images", "image.crop": "crop images", "overlayimageonimage": "overlay images",
+    "makezip": "make a ZIP archive", "unzip": "unzip archives", "file.createfolder": "create folders",
+    "file.delete": "delete files", "filter.files": "filter files", "properties.images": "read image details",
+    "getdevicedetails": "check details of my device", "getbatterylevel": "check my battery level",
+    "setbrightness": "adjust the screen brightness", "setvolume": "set the volume", "openapp": "open apps",
+    "addnewevent": "add calendar events", "addnewreminder": "add reminders", "filter.calendarevents":
+    "look up my calendar events", "filter.reminders": "look up my reminders", "searchitunes": "search the iTunes Store",
+    "gethtmlfromrichtext": "turn rich text into HTML", "getrichtextfromhtml": "turn HTML into rich text",
+    "getmarkdownfromrichtext": "convert rich text to Markdown", "format.date": "format dates",
+    "urlencode": "encode text for URLs", "hash": "compute hashes", "math": "do some calculations",
+    "number.random": "pick random numbers", "translate": "translate text", "dictatetext": "dictate text",
+    "runjavascriptonwebpage": "run JavaScript on a web page", "runsshscript": "run commands over SSH",
+    "runshellscript": "run a shell script", "gettraveltime": "estimate travel time", "delay": "wait between steps",
+    "playsound": "play a sound", "vibrate": "vibrate my phone",
+    "image.combine": "combine images", "makegif": "make GIFs", "encodemedia": "encode media",
+    "lowpowermode.set": "toggle Low Power Mode", "dnd.set": "change my Focus settings",
+    "wifi.set": "toggle Wi-Fi", "bluetooth.set": "toggle Bluetooth", "appearance": "switch dark mode",
+}
+# Plumbing: what nearly every shortcut does; only named when nothing else is there.
+_PLUMBING: dict[str, str | None] = {
+    "conditional": None, "setvariable": None, "getvariable": None, "appendvariable": None, "comment": None,
+    "gettext": "work with text", "number": None, "nothing": None, "exit": None, "output": None,
+    "choosefrommenu": "offer me a menu of choices", "repeat.each": "go through a list of items",
+    "repeat.count": "repeat some steps", "dictionary": "keep data in a dictionary",
+    "getvalueforkey": "look up values in a dictionary", "setvalueforkey": "update a dictionary",
+    "list": "work with a list", "count": "count items", "text.combine": "combine text", "text.split": "split text",
+    "url": "work with web links", "getitemfromlist": "pick items from a list", "detect.text": "work with text",
+    "detect.number": "work with numbers", "setitemname": "rename items", "detect.link": "find links",
+}
+
+_TEMPLATES_NAMED = (
+    "How can I create a shortcut called “{name}” that can {features}?",
+    "What steps would I need to take to build “{name}”, a shortcut to {features}?",
+    "I'd like a shortcut named “{name}” which will {features}. How should I set it up?",
+    "Can you help me make a shortcut, “{name}”, that will {features}?",
+    "I want to automate a routine on my iPhone: {features}. How would I build that as a shortcut called “{name}”?",
+    "Please write a shortcut called “{name}” to {features}.",
+)
+_TEMPLATES_UNNAMED = (
+    "How can I create a shortcut that can {features}?",
+    "What steps would I need to take to build a shortcut to {features}?",
+    "I'd like a shortcut which will {features}. How should I set it up?",
+    "Can you help me make a shortcut that will {features}?",
+)
+_APPS_SENTENCE = ("It should work with {apps}.", "I use {apps} for this.", "It needs to use {apps}.")
+
+
+def _hash(text: str) -> int:
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+_EXTENSION = re.compile(r"(?i)\.(shortcut|plist|json|wflow)$")
+
+
+def human_title(name: str) -> str:
+    """A shortcut's name as a person would write it: 'Add_Task-v2' -> 'Add Task v2'."""
+    name = _EXTENSION.sub("", flat(name))
+    name = re.sub(r"[_()\[\]{}<>`|\\]+", " ", name)
+    name = re.sub(r"(?<=[A-Za-z])[-.](?=[A-Za-z])", " ", name)  # word-word, a.b.c
+    name = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z])|(?<=[A-Z][a-z])(?=[A-Z][a-z])", " ", name)  # not iPhone, macOS
+    return clip(SPACES.sub(" ", name).strip(" -.,;:\"'“”"), 60)
+
+
+def _features(c: Context) -> tuple[list[str], list[str]]:
+    """Up to four things the shortcut does, most distinctive first, and the apps it uses."""
+    scored: dict[str, tuple[int, int, int]] = {}  # phrase -> (rank, -uses, first position)
+    apps: list[str] = []
+    for pos, a in enumerate(c.actions):
+        short = a.identifier[len(BUILTIN_PREFIX):] if a.identifier.startswith(BUILTIN_PREFIX) else None
+        phrase: str | None
+        if short is None:
+            app = app_name(a)
+            if app and app not in apps:
+                apps.append(app)
+            name = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier)))
+            phrase, rank = (f"{name} in {app}" if app and app.lower() not in name.lower() else name), 0
+        elif short in _ASKS:
+            phrase, rank = _ASKS[short], 1
+        elif short in _PLUMBING:
+            phrase, rank = _PLUMBING[short], 3
+        else:
+            phrase, rank = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier))), 2
+        if not phrase:
+            continue
+        rank_, uses, first = scored.get(phrase, (rank, 0, pos))
+        scored[phrase] = (min(rank, rank_), uses - 1, first)
+    ordered = sorted(scored, key=lambda ph: scored[ph])
+    main = [ph for ph in ordered if scored[ph][0] < 3][:4]
+    if len(main) < 2:
+        main += [ph for ph in ordered if scored[ph][0] == 3][: 2 - len(main)]
+    return main, apps[:2]
+
+
+def _phrase_name(name: str) -> str:
+    """A human name as a verb phrase: 'Get Details of Images' -> 'get details of images'."""
+    text = label_words(name)
+    return text if text.split(" ", 1)[0] in VERBS else f"use {text}"
+
+
+def user_query(c: Context) -> str:
+    """What a user would ask for: two to four of the shortcut's features in one of a few templates, picked
+    by a hash of the shortcut id."""
+    seed = c.seed
+    h = _hash(seed.shortcut_id)
+    features, apps = _features(c)
+    title = human_title(seed.name)
+    features = features[: 2 + (h >> 24) % 3]  # two to four of them, so same-looking shortcuts differ too
+    if not features:
+        features = ["do a few steps for me"] if c.actions else ["do nothing for now"]
+    named = _TEMPLATES_NAMED if title else _TEMPLATES_UNNAMED
+    text = named[h % len(named)].format(name=title, features=join(features))
+    if apps and (h >> 8) % 3 != 0:
+        text += " " + _APPS_SENTENCE[(h >> 16) % len(_APPS_SENTENCE)].format(apps=join(apps))
+    return _scrub(text, seed, c.apis)
+
+
+def _scrub(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> str:
+    """Rewrite whatever ``leaks`` finds into plain words; a query must never name code."""
+    for _ in range(3):
+        found = leaks(text, seed, apis)
+        if not found:
+            return text
+        for token in sorted(found, key=len, reverse=True):
+            words = CAMEL.sub(" ", re.sub(r"[`()_.\-]+", " ", token)).strip()
+            text = text.replace(token, words if words != token else "")
+        text = SPACES.sub(" ", text).strip()
+    return "How can I build a shortcut that automates this routine on my iPhone?"
+
+
+# --- leaks ----------------------------------------------------------------------------------------
+
+_BACKTICKS = re.compile(r"`[^`\n]*`?")
+_CALL = re.compile(r"[^\W\d][\w.]*\(")
+_TOKEN = re.compile(r"\w(?:[\w.\-]*\w)?")
+_DOTTED = re.compile(r"[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}"
+                     r"|(?:com|net|org|io|is|dk|de|me|app|co|ke|br|fr|uk|ch|nl|maccatalyst)\.[A-Za-z][\w-]*")
+_PARTS = re.compile(r"[.\-]")
+
+
+def _plain_word(word: str) -> bool:
+    """An English word as prose writes it: 'text', 'Text', 'URL'; not 'myVar', 'Text2' or 'a_b'."""
+    if not word.isalpha():
+        return False
+    return word.islower() or (word[0].isupper() and (word[1:].islower() or not word[1:])) or \
+        (word.rstrip("s").isupper() and len(word) <= 6)  # URL, URLs, PDF
+
+
+def _code_words(seed: Seed, apis: Mapping[str, ApiDoc]) -> set[str]:
+    """Identifiers, function names and bundle ids of the seed's actions, and its code names, that
+    are not plain words."""
+    out: set[str] = set()
+    for a in seed.workflow.actions:
+        out.add(a.identifier)
+        out.add(function_name(a.identifier))
+        if a.app != "shortcuts":
+            out.add(a.app)
+        doc = apis.get(a.identifier)
+        if doc is not None:
+            out.add(doc.function)
+    out.update(seed.code.names.values())
+    return {w for w in out if w and not _plain_word(w)}
+
+
+def leaks(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> list[str]:
+    """Python or API identifiers a natural-language text names: the seed's action identifiers and
+    function names, bundle-id-like dotted tokens, snake_case, code names that are not plain words,
+    backticks and ``name(`` call syntax. Empty for a clean text."""
+    found: dict[str, None] = {}
+    for m in _BACKTICKS.finditer(text):
+        found[m.group()] = None
+    for m in _CALL.finditer(text):
+        found[m.group()] = None
+    code = _code_words(seed, apis)
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if token in code or _DOTTED.fullmatch(token):
+            found[token] = None
+            continue
+        for part in _PARTS.split(token):
+            if part in code or ("_" in part and any(ch.isalpha() for ch in part)):
+                found[part] = None
+    return list(found)
