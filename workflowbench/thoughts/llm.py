@@ -92,8 +92,9 @@ def _plan_text(steps: Sequence[str], budget_chars: int) -> str:
 
 
 def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, cache: llm.Cache | None,
-          budget_tokens: int) -> tuple[dict[str, Thoughts | str], list[dict[str, Any]]]:
-    """Thoughts (or the reason there are none) per shortcut id, and the llm_calls rows of live calls."""
+          budget_tokens: int) -> tuple[dict[str, Thoughts | str], list[dict[str, Any]], dict[str, int]]:
+    """Thoughts (or the reason there are none) per shortcut id, the llm_calls rows of live calls, and
+    how many pieces each shortcut's code was split into."""
     work = []
     for seed in seeds:
         lines = action_lines(seed.code)
@@ -155,8 +156,4 @@ def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, 
     for w in work:
         if w.seed.shortcut_id not in out:
             out[w.seed.shortcut_id] = w.error or "no answer"
-    return out, rows
-
-
-def split_for(seed: Seed, budget_tokens: int) -> list[Chunk]:
-    return split(seed.code.code, sorted(action_lines(seed.code)), budget_tokens)
+    return out, rows, {w.seed.shortcut_id: len(w.chunks) for w in work}

@@ -181,8 +181,7 @@ def thoughts_to_shard(warehouse: str | os.PathLike[str], seeds: Sequence[tuple[s
         chunks = dict.fromkeys(results, 1)
     else:
         model, versions = config.model, llm_thoughts.prompt_versions()
-        results, calls = llm_thoughts.think(batch, apis, config, WarehouseCache(warehouse), budget)
-        chunks = {s.shortcut_id: len(llm_thoughts.split_for(s, budget)) for s in batch}
+        results, calls, chunks = llm_thoughts.think(batch, apis, config, WarehouseCache(warehouse), budget)
     rows = [sample_row(s, results[s.shortcut_id], OFFLINE if config is None else "openai", model, versions,
                        chunks[s.shortcut_id], now) for s in batch]
     done["ok"] = sum(r["status"] == "ok" for r in rows)
