@@ -5,6 +5,7 @@ limiter, and the cache (a rerun sends nothing)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -143,7 +144,7 @@ def test_api_key_is_sent_but_never_recorded(server: LLMServer, monkeypatch: pyte
     assert server.headers[0].get("Authorization") == "Bearer sk-test-secret-123"
     assert "sk-test-secret" not in json.dumps(a.row, default=str)
     cfg = resolve(server.url, "m")
-    assert cfg is not None and "sk-test-secret" not in json.dumps(cfg.public())
+    assert cfg is not None and "sk-test-secret" not in json.dumps(dataclasses.asdict(cfg))
 
 
 def test_many_requests_with_mixed_faults_never_raise(server: LLMServer) -> None:

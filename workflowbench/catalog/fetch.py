@@ -338,6 +338,14 @@ def _install(files: dict[str, bytes], target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _finish(out: Fetched, files: dict[str, bytes], licences: dict[str, bytes], target: Path) -> Fetched:
+    """Write the checked files and licences in one step and say what was written."""
+    _install(files | licences, target)
+    out.copied = list(files)
+    out.licences = list(licences)
+    return out
+
+
 def fetch(target: str | os.PathLike[str], *, accept_changed: bool = False, base_url: str | None = None,
           timeout: float = TIMEOUT, attempts: int = ATTEMPTS) -> Fetched:
     """Download the catalog files at their pinned commits into ``target``. ``base_url`` (default:
@@ -371,10 +379,7 @@ def fetch(target: str | os.PathLike[str], *, accept_changed: bool = False, base_
             continue
         if not _licence_matches(rel, licences[rel]):
             out.notes.append(f"{rel}: written, but its text differs from the tested one ({pin.url(base)})")
-    _install(files | licences, Path(target))
-    out.copied = list(files)
-    out.licences = list(licences)
-    return out
+    return _finish(out, files, licences, Path(target))
 
 
 def fetch_from(source: str | os.PathLike[str], target: str | os.PathLike[str], *,
@@ -415,7 +420,4 @@ def fetch_from(source: str | os.PathLike[str], target: str | os.PathLike[str], *
         licences[rel] = path.read_bytes()
         if not _licence_matches(rel, licences[rel]):
             out.notes.append(f"{rel}: copied, but its text differs from the tested one ({path})")
-    _install(files | licences, dst)
-    out.copied = list(files)
-    out.licences = list(licences)
-    return out
+    return _finish(out, files, licences, dst)

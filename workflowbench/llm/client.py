@@ -280,8 +280,9 @@ async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache
     for i, (request, fp) in enumerate(zip(requests, fps)):
         if fp in hits:
             try:
-                stored = json.loads(hits[fp])
-                data = parse(request, hits[fp] if request.schema is not None else stored)
+                # stored as JSON; a schema-less answer was a JSON string, a schema answer is parsed by parse()
+                text = hits[fp] if request.schema is not None else json.loads(hits[fp])
+                data = parse(request, text)
                 answers[i] = Answer(request, fp, "ok", data, None, True)
                 continue
             except (_Unusable, json.JSONDecodeError):

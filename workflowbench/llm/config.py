@@ -4,7 +4,7 @@ the client is made and is never part of a config, a log line, a row or a fingerp
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 KEY_VARIABLE = "OPENAI_API_KEY"
@@ -35,9 +35,6 @@ class LLMConfig:
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         return (tokens_in * self.price_in + tokens_out * self.price_out) / 1e6
-
-    def public(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def resolve(base_url: str | None = None, model: str | None = None, **options: Any) -> LLMConfig | None:

@@ -96,7 +96,7 @@ def view(code: str, comments: dict[int, str], chunk: Chunk) -> str:
     out: list[tuple[int, str]] = []
     for n in range(chunk.first, chunk.last + 1):
         if comments.get(n):
-            out.append((-n, shown(with_comments(lines[n - 1], {1: comments[n]}).split("\n")[0])))
+            out.append((-n, shown(comment_line(lines[n - 1], comments[n]))))
         out.append((n, shown(lines[n - 1])))
     return "\n".join(_shown_lines(out, chunk.hidden))
 
@@ -109,10 +109,14 @@ def with_comments(code: str, comments: dict[int, str], first: int = 1, last: int
     for n, line in enumerate(lines[first - 1:last], start=first):
         note = comments.get(n)
         if note:
-            pad = line[: len(line) - len(line.lstrip())]
-            out.append(f"{pad}# {one_line(note)}")
+            out.append(comment_line(line, note))
         out.append(line)
     return "\n".join(out) + ("\n" if out else "")
+
+
+def comment_line(line: str, note: str) -> str:
+    """``# note`` indented like ``line``, to go just before it."""
+    return f"{line[: len(line) - len(line.lstrip())]}# {one_line(note)}"
 
 
 def one_line(text: str) -> str:
