@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_llm [--rounds N] [--requests 2000] [--latency 0.2] [--concurrency 32 64 128]
 
-The server (tests/llm_server.py) runs in its own process and answers every request after L
+The server (tests/support/llm_server.py) runs in its own process and answers every request after L
 seconds with a small JSON object that matches the request's schema. For each concurrency C, a
 fresh client process sends the requests through ``workflowbench.llm.run`` (real openai client,
 limiter, retries, jsonschema validation, llm_calls rows) and reports requests/s as a fraction of
@@ -56,8 +56,8 @@ def worker(url: str, concurrency: int, requests: int) -> dict[str, Any]:
 
 
 def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.llm_server", "--port", "0", "--latency", str(latency)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "tests.support.llm_server", "--port", "0", "--latency", str(latency)]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline() if proc.stdout else ""
     if not line.startswith("READY "):
         proc.kill()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import alternate, arguments, report, representative
 from workflowbench import read_shortcut
-from workflowbench.containers import DEFAULT_LIMITS, detect, extract_wflow, unwrap_aea
+from workflowbench.shortcut.containers import DEFAULT_LIMITS, detect, extract_wflow, unwrap_aea
 
 
 def load(corpus: Path) -> tuple[list[bytes], list[tuple[bool, bytes]], int]:

@@ -21,7 +21,8 @@ def deployments() -> list:
         ),
         build_bench.to_deployment(
             name="adhoc", tags=["workflowbench", "manual"],
-            description="On-demand build; override sources, warehouse, batch_size, catalogs, llm_base_url or model "
+            description="On-demand build; override sources, warehouse, batch_size, catalogs, llm_base_url, model, "
+                        "llm_options, thoughts_budget or settings (per stage) "
                         "when triggering (the API key comes from the serving process's OPENAI_API_KEY).",
         ),
     ]

@@ -17,13 +17,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import warehouse as wh
-from .compile import compile_code, known_identifiers
-from .errors import ShortcutError
-from .from_code import CodeError, function_map
-from .ingest import batches, discover, ingest_to_shard
-from .reader import read_shortcut
-from .transpile_stage import checked
-from .writer import write_shortcut
+from .code.compile import compile_code, known_identifiers
+from .code.from_code import CodeError, function_map
+from .shortcut.errors import ShortcutError
+from .shortcut.reader import read_shortcut
+from .shortcut.writer import write_shortcut
+from .stages.contract import Batch, Result, run_stage, totals
+from .stages.ingest import INGEST, IngestSettings
+from .stages.thoughts import DEFAULT_BUDGET
+from .stages.transpile import checked
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and query the WorkflowBench warehouse.")
 err = Console(stderr=True, soft_wrap=True)
@@ -35,24 +37,25 @@ WarehouseOpt = Annotated[Path, typer.Option("--warehouse", "-w", help="DuckDB wa
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Shortcut files or folders of them.")],
     warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
-    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = IngestSettings().batch_size,
 ) -> None:
     """Ingest shortcut files into the warehouse and transpile them to code (in this process, without Prefect)."""
-    files = discover(paths)
-    planned = list(batches(files, batch_size))
-    totals = {"shortcuts": 0, "actions": 0, "rejected": 0, "transpiled": 0, "transpile_failed": 0, "skipped": 0}
+    settings = IngestSettings(sources=tuple(str(p) for p in paths), batch_size=batch_size)
+    skipped = files = 0
     with _progress() as progress:
-        bar = progress.add_task("ingest", total=len(files))
-        for batch in planned:
-            done = ingest_to_shard(batch, warehouse)
-            for k in ("shortcuts", "actions", "rejected", "transpiled", "transpile_failed"):
-                totals[k] += done[k]
-            totals["skipped"] += len(batch) if done["skipped"] else 0
-            progress.advance(bar, len(batch))
+        bar = progress.add_task("ingest", total=None)
+
+        def advance(batch: Batch, result: Result) -> None:
+            nonlocal skipped, files
+            files += len(batch.items)
+            skipped += len(batch.items) if result.skipped else 0
+            progress.advance(bar, len(batch.items))
+
+        done = totals(run_stage(INGEST, warehouse, settings, advance))
     counts = wh.publish(warehouse).counts
-    err.print(f"{len(files)} files: {totals['shortcuts']} new shortcuts, {totals['actions']} actions, "
-              f"{totals['rejected']} rejected, {totals['skipped']} unchanged; "
-              f"transpiled {totals['transpiled']}, {totals['transpile_failed']} failed")
+    err.print(f"{files} files: {done.get('shortcuts', 0)} new shortcuts, {done.get('actions', 0)} actions, "
+              f"{done.get('rejected', 0)} rejected, {skipped} unchanged; "
+              f"transpiled {done.get('transpiled', 0)}, {done.get('transpile_failed', 0)} failed")
     err.print(f"warehouse {warehouse}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -60,7 +63,7 @@ def ingest(
 def build(
     source: Annotated[list[Path] | None, typer.Option("--source", "-s", help="Folder or file (repeatable).")] = None,
     warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
-    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch task.")] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, help="Files per batch task.")] = IngestSettings().batch_size,
     catalogs: Annotated[Path | None, typer.Option(
         "--catalogs", help="A local copy of the public catalogs (the layout `catalog fetch` writes).")] = None,
     llm_base_url: Annotated[str | None, typer.Option(
@@ -73,18 +76,30 @@ def build(
     price_in: Annotated[float | None, typer.Option(min=0, help="Price per million prompt tokens.")] = None,
     price_out: Annotated[float | None, typer.Option(min=0, help="Price per million completion tokens.")] = None,
     thoughts_budget: Annotated[int, typer.Option(min=50, help="Tokens of code per LLM request; longer code is "
-                                                              "split into pieces.")] = 3000,
+                                                              "split into pieces.")] = DEFAULT_BUDGET,
+    stage_setting: Annotated[list[str] | None, typer.Option(
+        "--set", help="A stage's setting, STAGE.FIELD=VALUE (VALUE as JSON, else text), e.g. "
+                      "min-actions.min_actions=5 (repeatable).")] = None,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
-    from flows.build_bench import DEFAULT_SOURCES, build_bench
+    from pydantic import ValidationError
 
-    sources = [str(s) for s in source] if source else DEFAULT_SOURCES
+    from flows.build_bench import build_bench
+
+    from .llm import LLMOptions
+
     options = {"concurrency": llm_concurrency, "requests_per_minute": requests_per_minute,
                "tokens_per_minute": tokens_per_minute, "price_in": price_in, "price_out": price_out}
-    result = build_bench(sources=sources, warehouse=str(warehouse), batch_size=batch_size,
-                         catalogs=str(catalogs) if catalogs else None, llm_base_url=llm_base_url, model=model,
-                         llm_options={k: v for k, v in options.items() if v is not None} or None,
-                         thoughts_budget=thoughts_budget)
+    try:
+        llm_options = LLMOptions(**{k: v for k, v in options.items() if v is not None})
+        chosen = _stage_settings(stage_setting or [])
+    except (ValidationError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    result = build_bench(sources=[str(s) for s in source] if source else None, warehouse=str(warehouse),
+                         batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
+                         llm_base_url=llm_base_url, model=model,
+                         llm_options=llm_options if llm_options.model_fields_set else None,
+                         thoughts_budget=thoughts_budget, settings=chosen or None)
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
@@ -189,6 +204,39 @@ def sql(
         Console().print(table)
 
 
+@app.command("compare")
+def compare_warehouses(
+    left: Annotated[Path, typer.Argument(help="A published warehouse file.")],
+    right: Annotated[Path, typer.Argument(help="Another one.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """Compare two warehouses table by table as multisets of rows, leaving out when and by which
+    code version rows were written; exit status 1 when any table differs."""
+    import duckdb
+
+    from .warehouse.compare import compare
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("--format must be table or json")
+    for path in (left, right):
+        if not path.is_file():
+            _fail(f"{path}: no warehouse there")
+    try:
+        diffs = compare(left, right)
+    except duckdb.Error as exc:
+        _fail(f"{left} / {right}: {exc}")
+    if fmt == "json":
+        typer.echo(json.dumps([{**d.__dict__, "same": d.same} for d in diffs]))
+    else:
+        table = Table("table", "rows (left)", "rows (right)", "only left", "only right", "same")
+        for d in diffs:
+            table.add_row(d.table, f"{d.left:,}", f"{d.right:,}", f"{d.only_left:,}", f"{d.only_right:,}",
+                          "yes" if d.same else "NO")
+        Console().print(table)
+    if not all(d.same for d in diffs):
+        raise typer.Exit(1)
+
+
 catalog_app = typer.Typer(no_args_is_help=True, help="The API catalog.")
 app.add_typer(catalog_app, name="catalog")
 
@@ -272,6 +320,22 @@ def _fail(message: str) -> NoReturn:
     (a message is text, never rich markup)."""
     err.print("[red]error[/red]", escape(message))
     raise typer.Exit(2)
+
+
+def _stage_settings(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``STAGE.FIELD=VALUE`` items as ``{stage: {field: value}}`` (the flow validates them)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        stage, dot, key = name.partition(".")
+        if not (eq and dot and stage and key):
+            raise ValueError(f"--set {item!r}: expected STAGE.FIELD=VALUE")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        out.setdefault(stage, {})[key] = parsed
+    return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -30,7 +30,7 @@ import json
 import math
 from typing import Any
 
-from ..model import canonical
+from ..shortcut.model import canonical
 from .model import Api, Param
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

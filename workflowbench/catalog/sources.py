@@ -29,9 +29,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..model import BUILTIN_PREFIX, Workflow
-from ..names import function_name
-from ..values import (
+from ..code.names import function_name
+from ..shortcut.model import BUILTIN_PREFIX, Workflow
+from ..shortcut.values import (
     Array,
     Attachment,
     Dictionary,

@@ -34,8 +34,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from ..literals import date, number, quote, triple_body
-from ..names import action_label, function_name, identifier
+from ..code.literals import date, number, quote, triple_body
+from ..code.names import action_label, function_name, identifier
 from .model import Api, Param
 
 # Python type hints of the catalog's parameter types (enum: see ``hint``).

@@ -26,8 +26,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..model import Action, canonical
-from ..values import dump_value
+from ..shortcut.model import Action, canonical
+from ..shortcut.values import dump_value
 from .model import Api, Param
 from .schema import VARIABLE_TYPES, enum_values, json_schema, uniform_type
 

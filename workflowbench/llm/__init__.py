@@ -3,6 +3,6 @@ to any OpenAI-compatible endpoint, retries, an in-process limiter, schema-checke
 cache of answers in the warehouse so a rerun sends nothing it has sent before."""
 
 from .client import Answer, Request, run
-from .config import LLMConfig
+from .config import LLMConfig, LLMOptions
 
-__all__ = ["Answer", "LLMConfig", "Request", "run"]
+__all__ = ["Answer", "LLMConfig", "LLMOptions", "Request", "run"]

@@ -9,16 +9,16 @@ from collections.abc import Iterable, Mapping
 import duckdb
 import pyarrow as pa
 
-from .. import warehouse as wh
+from ..warehouse.reader import ShardReader
 
 
 class WarehouseCache:
     def __init__(self, warehouse: str | os.PathLike[str]) -> None:
-        self.root = wh.parts_dir(warehouse)
+        self.reader = ShardReader(warehouse)
 
     def get_many(self, fingerprints: Iterable[str]) -> Mapping[str, str]:
         wanted = sorted(set(fingerprints))
-        files = sorted(str(p) for p in self.root.glob("*/llm_calls.parquet")) if self.root.is_dir() else []
+        files = self.reader.files("llm_calls")
         if not wanted or not files:
             return {}
         con = duckdb.connect()  # one per lookup: batches look up from several threads

@@ -4,30 +4,42 @@ the client is made and is never part of a config, a log line, a row or a fingerp
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 KEY_VARIABLE = "OPENAI_API_KEY"
 URL_VARIABLE = "OPENAI_BASE_URL"
 MODEL_VARIABLE = "WORKFLOWBENCH_MODEL"
 
 
-@dataclass(frozen=True)
-class LLMConfig:
+class LLMOptions(BaseModel):
+    """Everything about an endpoint but its URL and model: validated, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeout: float = Field(120.0, gt=0)  # seconds per attempt
+    attempts: int = Field(6, ge=1, le=100)  # per request, for 429 / 5xx / timeouts / dropped connections
+    max_wait: float = Field(60.0, ge=0)  # cap on one back-off wait, Retry-After included
+    repairs: int = Field(1, ge=0, le=10)  # extra turns for an answer that is not JSON or breaks its schema
+    concurrency: int = Field(32, ge=1, le=4096)  # requests in flight
+    requests_per_minute: float = Field(0.0, ge=0)  # 0: no limit
+    tokens_per_minute: float = Field(0.0, ge=0)
+    temperature: float = Field(0.2, ge=0, le=2)
+    max_tokens: int = Field(2048, ge=1)
+    price_in: float = Field(0.0, ge=0)  # per million prompt tokens, for the cost column
+    price_out: float = Field(0.0, ge=0)
+    extra: dict[str, Any] = Field(default_factory=dict)  # further sampling parameters, part of the fingerprint
+
+
+class LLMConfig(LLMOptions):
+    """An endpoint: ``LLMConfig(base_url, model, **options)``."""
+
     base_url: str
     model: str
-    timeout: float = 120.0  # seconds per attempt
-    attempts: int = 6  # per request, for 429 / 5xx / timeouts / dropped connections
-    max_wait: float = 60.0  # cap on one back-off wait, Retry-After included
-    repairs: int = 1  # extra turns for an answer that is not JSON or breaks its schema
-    concurrency: int = 32  # requests in flight
-    requests_per_minute: float = 0.0  # 0: no limit
-    tokens_per_minute: float = 0.0
-    temperature: float = 0.2
-    max_tokens: int = 2048
-    price_in: float = 0.0  # per million prompt tokens, for the cost column
-    price_out: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)  # further sampling parameters, part of the fingerprint
+
+    def __init__(self, base_url: str, model: str, /, **options: Any) -> None:
+        super().__init__(base_url=base_url, model=model, **options)
 
     def sampling(self) -> dict[str, Any]:
         """The parameters that shape an answer, so they belong in the cache fingerprint."""
@@ -37,11 +49,14 @@ class LLMConfig:
         return (tokens_in * self.price_in + tokens_out * self.price_out) / 1e6
 
 
-def resolve(base_url: str | None = None, model: str | None = None, **options: Any) -> LLMConfig | None:
+def resolve(base_url: str | None = None, model: str | None = None, options: LLMOptions | None = None,
+            **overrides: Any) -> LLMConfig | None:
     """The endpoint from the arguments, else the standard environment variables; None means the
     offline backend (no endpoint configured)."""
     url = base_url or os.environ.get(URL_VARIABLE) or None
     if not url:
         return None
     name = model or os.environ.get(MODEL_VARIABLE) or "gpt-4o-mini"
-    return LLMConfig(base_url=url.rstrip("/"), model=name, **{k: v for k, v in options.items() if v is not None})
+    values = (options.model_dump(exclude_unset=True) if options else {}) | {
+        k: v for k, v in overrides.items() if v is not None}
+    return LLMConfig(url.rstrip("/"), name, **values)

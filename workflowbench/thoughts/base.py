@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import Workflow
-from ..to_code import Transpiled
+from ..code.to_code import Transpiled
+from ..shortcut.model import Workflow
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..controlflow import BLOCK_ACTIONS
-from ..model import BUILTIN_PREFIX
-from ..to_code import EACH, IF, LEGACY, MENU, REPEAT
+from ..code.to_code import EACH, IF, LEGACY, MENU, REPEAT
+from ..shortcut.controlflow import BLOCK_ACTIONS
+from ..shortcut.model import BUILTIN_PREFIX
 from .base import ApiDoc, Seed
 from .context import Context
 from .phrases import SPECIFIC

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from ..controlflow import Block, Node
-from ..names import identifier as py_name
-from ..names import loop_name
-from ..to_code import APPENDVAR, SETVAR, blocks
-from ..values import (
+from ..code.names import identifier as py_name
+from ..code.names import loop_name
+from ..code.to_code import APPENDVAR, SETVAR, blocks
+from ..shortcut.controlflow import Block, Node
+from ..shortcut.values import (
     ATTACHMENT_TYPES,
     Array,
     Attachment,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..to_code import Transpiled
+from ..code.to_code import Transpiled
 
 
 def action_lines(code: Transpiled) -> dict[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..values import Dictionary
+from ..shortcut.values import Dictionary
 from .context import Context
 from .words import APPLE_APPS, join, literal
 

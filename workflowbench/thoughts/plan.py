@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..controlflow import BLOCK_ACTIONS, Block, Leaf, Node
-from ..model import BUILTIN_PREFIX
-from ..to_code import COMMENT, IF, MENU
+from ..code.to_code import COMMENT, IF, MENU
+from ..shortcut.controlflow import BLOCK_ACTIONS, Block, Leaf, Node
+from ..shortcut.model import BUILTIN_PREFIX
 from .comments import Commenter
 from .context import Context, walk_blocks
 from .words import human_name, join, sentence

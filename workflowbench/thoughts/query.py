@@ -7,8 +7,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-from ..model import BUILTIN_PREFIX
-from ..names import function_name
+from ..code.names import function_name
+from ..shortcut.model import BUILTIN_PREFIX
 from .base import ApiDoc, Seed
 from .context import Context
 from .words import CAMEL, SPACES, VERBS, app_name, clip, flat, human_name, join, label_words

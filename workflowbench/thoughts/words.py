@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import BUILTIN_PREFIX, Action
+from ..shortcut.model import BUILTIN_PREFIX, Action
 from .base import ApiDoc
 
 MAX_COMMENT = 160

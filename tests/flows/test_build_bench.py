@@ -1,0 +1,193 @@
+"""The build-bench flow under Prefect's real test harness (a temporary API and database)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
+from prefect.testing.utilities import prefect_test_harness
+from typer.testing import CliRunner
+
+from flows.build_bench import build_bench
+from flows.serve import NIGHTLY_CRON, deployments
+from tests.conftest import RAW
+from tests.support.shortcuts import write_mixed_folder
+from workflowbench import read_shortcut, transpile
+from workflowbench import warehouse as wh
+from workflowbench.cli import app
+from workflowbench.stages import transpile as stage
+
+
+@pytest.fixture(scope="module", autouse=True)
+def harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_flow_ingests_batches_and_reports(tmp_path: Path) -> None:
+    expect = write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "wh.duckdb"
+    result = build_bench(sources=[str(tmp_path / "in")], warehouse=str(target), batch_size=3)
+    assert result["files"] == expect["files"]
+    assert result["batches"] == 3
+    assert result["skipped"] == 0
+    assert result["shortcuts"] == expect["shortcuts"]
+    assert result["actions"] == expect["actions"]
+    assert result["rejects"] == {"bad-structure": 1, "corrupt": 1, "encrypted": 1, "unknown-format": 1}
+    assert result["code"] == {"ok": expect["shortcuts"], "failed": 0}
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["build-bench-report"])))
+    assert artifacts, "the run publishes a markdown artifact"
+    markdown = artifacts[-1].data
+    assert "## Files by container format" in markdown and "| bplist | 2 |" in markdown and "| json | 1 |" in markdown
+    assert f"**{expect['shortcuts']:,} shortcuts**" in markdown and "| encrypted | 1 |" in markdown
+    assert "## Transpile stage" in markdown and f"| ok | {expect['shortcuts']} |" in markdown
+
+    again = build_bench(sources=[str(tmp_path / "in")], warehouse=str(target), batch_size=3)
+    assert again["skipped"] == 3 and again["shortcuts"] == expect["shortcuts"]
+
+
+def test_flow_default_source_is_raw_shortcuts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(RAW.parent)
+    target = tmp_path / "default.duckdb"
+    result = build_bench(warehouse=str(target))
+    committed = [p for p in RAW.iterdir() if p.suffix == ".shortcut"]
+    assert 10 <= len(committed) <= 20
+    assert result["files"] == len(committed) and result["rejects"] == {}
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*), min(source) FROM shortcuts").fetchone() == (len(committed),
+                                                                                          "raw_shortcuts")
+
+
+def test_deployments_are_nightly_and_adhoc() -> None:
+    deps = {d.name: d for d in deployments()}
+    assert set(deps) == {"nightly", "adhoc"}
+    assert deps["nightly"].schedules and deps["nightly"].schedules[0].schedule.cron == NIGHTLY_CRON
+    assert not deps["adhoc"].schedules
+
+
+def report() -> str:
+    """The latest run's report artifact."""
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["build-bench-report"])),
+            sort=ArtifactSort.CREATED_DESC, limit=1)
+    return artifacts[0].data
+
+
+def test_build_command_fills_the_code_table(tmp_path: Path) -> None:
+    target = tmp_path / "raw.duckdb"
+    result = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target), "--batch-size", "5"])
+    assert result.exit_code == 0, result.output
+    committed = sorted(RAW.glob("*.shortcut"))
+    assert json.loads(result.stdout)["code"] == {"ok": len(committed), "failed": 0}
+    with wh.connect(target) as con:
+        rows = con.execute("SELECT s.source_path, s.action_count, c.status, c.code, c.names, c.lines, c.general, "
+                           "c.line_count, c.transpiler_version FROM shortcuts s JOIN code c ON c.shortcut_id = s.id "
+                           "ORDER BY 1").fetchall()
+        assert con.execute("SELECT count(*) FROM code").fetchone() == (len(committed),)
+        assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+    assert [Path(r[0]) for r in rows] == committed
+    for path, action_count, status, code, names, lines, general, line_count, version in rows:
+        assert status == "ok" and version == stage.TRANSPILER_VERSION
+        ast.parse(code)
+        expected = transpile(read_shortcut(path))
+        assert code == expected.code and general == expected.general and line_count == len(code.splitlines())
+        assert json.loads(names) == expected.names
+        assert sorted(i for _, i in json.loads(lines)) == list(range(action_count))
+    assert f"| ok | {len(committed)} |" in report() and "| failed | 0 |" in report()
+
+    again = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target), "--batch-size", "5"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["skipped"] == 4
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT shortcut_id) FROM code").fetchone() == (
+            len(committed), len(committed))
+
+
+def test_flow_reports_transpile_failures_and_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_mixed_folder(tmp_path / "in")
+
+    def fake(wf):  # failure injection for one shortcut
+        if wf.name == "long":
+            raise RuntimeError("injected")
+        return transpile(wf)
+
+    monkeypatch.setattr(stage, "transpile", fake)
+    result = build_bench(sources=[str(tmp_path / "in")], warehouse=str(tmp_path / "w.duckdb"), batch_size=3)
+    assert result["code"] == {"ok": 2, "failed": 1} and result["shortcuts"] == 3
+    assert result["rejects"]["transpile-error"] == 1 and result["rejects"]["encrypted"] == 1
+    markdown = report()
+    assert "| failed | 1 |" in markdown and "### Transpile failures by reason" in markdown
+    assert "| transpile-error | 1 |" in markdown
+
+
+def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.llm_server import LLMServer
+    from tests.support.scripted import answer
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    target = tmp_path / "s.duckdb"
+    offline = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target)])
+    assert offline.exit_code == 0, offline.output
+    seeds = len(list(RAW.glob("*.shortcut")))
+    assert json.loads(offline.stdout)["samples"] == {"ok": seeds}
+    assert "## Thoughts stage (samples)" in report() and f"| ok | {seeds} |" in report()
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*) FROM samples WHERE backend = 'offline' AND status = 'ok' AND "
+                           "length(query) > 0 AND length(task_plan) > 0 AND workflow_code LIKE '%# %'"
+                           ).fetchone() == (seeds,)
+
+    with LLMServer(answer=answer) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-flow-secret")
+        args = ["build", "-s", str(RAW), "-w", str(target), "--llm-base-url", server.url, "--model", "test-model",
+                "--llm-concurrency", "8", "--price-in", "0.5", "--price-out", "1.5"]
+        online = CliRunner().invoke(app, args)
+        assert online.exit_code == 0, online.output
+        assert json.loads(online.stdout)["samples"] == {"ok": seeds}
+        sent = server.requests
+        assert sent == 3 * seeds
+        rerun = CliRunner().invoke(app, args)
+        assert rerun.exit_code == 0 and server.requests == sent  # the rerun sends nothing
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*) FROM samples WHERE backend = 'openai' AND model = 'test-model' "
+                           "AND status = 'ok'").fetchone() == (seeds,)
+        calls, cost = con.execute("SELECT count(*), sum(cost) FROM llm_calls").fetchone()
+    assert calls == sent and cost > 0
+    assert "sk-flow-secret" not in target.read_bytes().decode("latin-1")
+    assert "| openai | test-model | ok |" in report()
+
+
+def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_path: Path) -> None:
+    from flows.build_bench import PIPELINE
+
+    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "min-actions"]
+    assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
+    target = tmp_path / "g.duckdb"
+    result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})
+    with wh.connect(target) as con:
+        short = con.execute("SELECT count(*) FROM shortcuts WHERE action_count < 10").fetchone()[0]
+    assert 0 < short < 17 and result["verdicts"] == {"drop": short, "keep": 17 - short}
+    markdown = report()
+    assert "## Gates (verdicts on ok samples)" in markdown
+    assert f"| min-actions | drop | too-few-actions | {short} |" in markdown
+    again = build_bench(sources=[str(RAW)], warehouse=str(target))  # the default, 3: every example is kept
+    assert again["verdicts"] == {"keep": 17}
+
+
+@pytest.mark.parametrize("bad", [{"settings": {"no-such-stage": {}}}, {"settings": {"min-actions": {"least": 1}}},
+                                 {"settings": {"thoughts": {"budget": 1}}},
+                                 {"llm_options": {"concurrency": 4, "colour": "blue"}}])
+def test_bad_settings_fail_the_run_before_any_stage(tmp_path: Path, bad: dict) -> None:
+    target = tmp_path / "bad.duckdb"
+    with pytest.raises(Exception, match=r"no-such-stage|least|budget|colour"):
+        build_bench(sources=[str(RAW)], warehouse=str(target), **bad)
+    assert not wh.parts_dir(target).exists()

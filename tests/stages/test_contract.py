@@ -1,0 +1,119 @@
+"""The stage contract: settings are validated and versioned, the runner keys, skips, writes, retries,
+supersedes and retires shards, and results are typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import Field, ValidationError
+
+from workflowbench import warehouse as wh
+from workflowbench.stages.contract import Batch, Output, Reject, Result, Settings, Stage, finish, run_batch, run_stage
+from workflowbench.warehouse.reader import ShardReader
+from workflowbench.warehouse.shards import stage_of
+
+
+class ToySettings(Settings):
+    size: int = Field(2, ge=1, le=10)
+    label: str = "x"
+    unversioned = frozenset({"size"})
+
+
+def toy(retention: str = "latest", fail: set[str] | None = None, tables: tuple[str, ...] = ("apps",)) -> Stage:
+    """A stage over app ids: one ``apps`` row each; ids in ``fail`` are rejects and ask for a retry."""
+    ids = ["a", "b", "c"]
+
+    def plan(reader: ShardReader, s: ToySettings) -> list[Batch]:
+        return [Batch(tuple((i, "v1") for i in ids[k:k + s.size]), tuple(ids[k:k + s.size]))
+                for k in range(0, len(ids), s.size)]
+
+    def run(batch: Batch, reader: ShardReader, s: ToySettings) -> Output:
+        bad = [i for i in batch.items if i in (fail or set())]
+        rows = [{"bundle_id": i, "name": s.label, "kind": "third-party", "api_count": 1} for i in batch.items]
+        return Output({t: rows for t in tables}, [Reject(i, "bad-id", f"{i} is bad") for i in bad],
+                      counts={"apps": len(rows)}, retry=bool(bad))
+
+    return Stage(name="toy", reads=(), writes=("apps", "rejects"), code=(__name__,), settings=ToySettings,
+                 plan=plan, run=run, retention=retention)  # type: ignore[arg-type]
+
+
+def shards(target: Path) -> list[str]:
+    return sorted(p.name for p in wh.parts_dir(target).iterdir() if stage_of(p.name) == "toy")
+
+
+def test_settings_are_validated_frozen_and_versioned() -> None:
+    with pytest.raises(ValidationError, match="extra"):
+        ToySettings(sise=3)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        ToySettings(size=0)
+    s = ToySettings(size=3)
+    with pytest.raises(ValidationError):
+        s.size = 4  # type: ignore[misc]
+    assert s.version() == {"label": "x"}  # batch size shapes batches, not rows
+    stage = toy()
+    assert stage.version(ToySettings(size=1)) == stage.version(ToySettings(size=3))
+    assert stage.version(ToySettings(label="y")) != stage.version(ToySettings())
+    assert stage.task_name == "toy-batch"
+
+
+def test_runner_writes_skips_and_results_are_typed(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    stage = toy()
+    first = run_stage(stage, target, ToySettings())
+    assert [type(r) for r in first] == [Result, Result] and [r.skipped for r in first] == [False, False]
+    assert [r.count("apps") for r in first] == [2, 1] and first[0].count("nothing") == 0
+    again = run_stage(stage, target, ToySettings())
+    assert [r.skipped for r in again] == [True, True] and [r.key for r in again] == [r.key for r in first]
+    assert shards(target) == sorted(r.key for r in first)
+    wh.publish(target)
+    with wh.connect(target) as con:
+        assert con.execute("SELECT bundle_id, name FROM apps ORDER BY 1").fetchall() == [
+            ("a", "x"), ("b", "x"), ("c", "x")]
+
+
+def test_a_new_version_supersedes_the_shard_of_the_same_inputs(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    stage = toy(retention="cumulative")
+    old = run_stage(stage, target, ToySettings())
+    new = run_stage(stage, target, ToySettings(label="y"))
+    assert not any(r.skipped for r in new) and shards(target) == sorted(r.key for r in new)
+    assert {r.key[:20] for r in old} == {r.key[:20] for r in new}  # same inputs half, new version half
+    wh.publish(target)
+    with wh.connect(target) as con:
+        assert con.execute("SELECT DISTINCT name FROM apps").fetchall() == [("y",)]
+
+
+def test_retention_latest_retires_and_cumulative_keeps(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    latest = toy()
+    run_stage(latest, target, ToySettings(size=2))
+    by_three = run_stage(latest, target, ToySettings(size=3))  # other batches: other inputs
+    assert shards(target) == [r.key for r in by_three]
+    cumulative = toy(retention="cumulative")
+    run_stage(cumulative, target, ToySettings(size=1))
+    assert len(shards(target)) == 1 + 3
+    assert finish(cumulative, target, []) == 0
+
+
+def test_failed_rows_are_kept_and_retried(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    failing = toy(fail={"c"})
+    first = run_stage(failing, target, ToySettings())
+    assert [r.rejects for r in first] == [0, 1] and "-incomplete-" in first[1].key
+    wh.publish(target)
+    with wh.connect(target) as con:
+        assert con.execute("SELECT path, stage, reason, detail FROM rejects").fetchall() == [
+            ("c", "toy", "bad-id", "c is bad")]
+    second = run_stage(failing, target, ToySettings())
+    assert second[0].skipped and not second[1].skipped  # the incomplete batch runs again
+    fixed = run_stage(toy(), target, ToySettings())
+    assert fixed[0].skipped and not fixed[1].skipped and "-incomplete-" not in fixed[1].key
+    assert shards(target) == sorted(r.key for r in fixed)
+
+
+def test_a_stage_may_write_only_what_it_declares(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not declare"):
+        run_batch(toy(tables=("apps", "apis")), Batch((("a", "v1"),), ("a",)), tmp_path / "w.duckdb",
+                  ToySettings())
+    assert not wh.parts_dir(tmp_path / "w.duckdb").exists()

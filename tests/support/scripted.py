@@ -1,0 +1,27 @@
+"""A scripted model for the thoughts prompts, for the test server: it answers each prompt with what
+its instructions ask for."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+LINES = re.compile(r"these lines: ([\d, ]+)\.")
+
+
+def answer(body: dict[str, Any]) -> dict[str, Any]:
+    """A scripted model: answers each prompt with what its instructions ask for."""
+    fmt = body.get("response_format") or {}
+    name = fmt.get("json_schema", {}).get("name") if fmt.get("type") == "json_schema" else None
+    text = body["messages"][-1]["content"] if name else "\n".join(m["content"] for m in body["messages"])
+    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    if name == "comments" or (name is None and "these lines:" in first_user):
+        found = LINES.search(first_user)
+        assert found, "a comments prompt names its lines"
+        lines = [int(n) for n in found.group(1).split(",")]
+        return {"comments": [{"line": n, "text": f"Explain what line {n} does"} for n in lines]}
+    if name == "plan" or "Write the plan" in first_user:
+        part = re.search(r"\(Part (\d+) of", first_user)
+        return {"steps": [f"**Part {part.group(1) if part else 1}** Follow the code", "**Finish** Show the result"]}
+    assert "realistic request" in text or "realistic request" in first_user
+    return {"query": "Please help me set up something that tidies my day and shows me the result."}

@@ -1,0 +1,56 @@
+"""The shard reader sees the same current rows as publish, before publish, and ignores what is not
+a finished shard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.shortcuts import write_mixed_folder
+from workflowbench import warehouse as wh
+from workflowbench.stages.contract import run_stage
+from workflowbench.stages.ingest import INGEST, IngestSettings
+from workflowbench.warehouse.reader import ShardReader
+
+
+def test_current_rows_are_the_published_rows(tmp_path: Path) -> None:
+    write_mixed_folder(tmp_path / "in")
+    (tmp_path / "in" / "copy").mkdir()
+    for f in ("hello.shortcut", "bye.json"):  # the same shortcuts again, in other batches
+        (tmp_path / "in" / "copy" / f).write_bytes((tmp_path / "in" / f).read_bytes())
+    target = tmp_path / "w.duckdb"
+    for size in (2, 3, 5):
+        run_stage(INGEST, target, IngestSettings(sources=(str(tmp_path / "in"),), batch_size=size))
+    reader = ShardReader(target)
+    assert reader.files("shortcuts") and len(reader.shards("plists", stage="ingest")) > 3
+    wh.publish(target)
+    with wh.connect(target) as con:
+        for name, t in wh.tables().items():
+            cols = ", ".join(f'"{c}"' for c in t.columns)
+            published = sorted(con.execute(f"SELECT {cols} FROM {name}").fetchall(), key=repr)
+            assert sorted(reader.rows(name, cols), key=repr) == published, name
+    # the shortcut's first file in path order is its source, however the files were batched
+    assert reader.rows("shortcuts", "source_path", where="name LIKE 'hello%'") == [
+        (str(tmp_path / "in" / "copy" / "hello.shortcut"),)]
+
+
+def test_workflows_are_parsed_once_and_filtered(tmp_path: Path) -> None:
+    write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "w.duckdb"
+    run_stage(INGEST, target, IngestSettings(sources=(str(tmp_path / "in"),)))
+    reader = ShardReader(target)
+    every = reader.workflows()
+    assert len(every) == 3 and list(every) == sorted(every)
+    sid = next(iter(every))
+    assert reader.workflows([sid, "no-such-id"]) == {sid: every[sid]}
+    assert reader.workflows([sid])[sid] is every[sid]  # parsed once per reader
+
+
+def test_unfinished_shards_are_not_read(tmp_path: Path) -> None:
+    write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "w.duckdb"
+    run_stage(INGEST, target, IngestSettings(sources=(str(tmp_path / "in"),)))
+    dead = wh.parts_dir(target) / ".tmp-ingest-dead"
+    dead.mkdir()
+    (dead / "actions.parquet").write_bytes(b"PAR1garbage")  # a write cut short by a kill
+    assert ShardReader(target).rows("actions", "count(*)") == [(57,)]
+    assert wh.publish(target).counts["actions"] == 57

@@ -1,0 +1,52 @@
+"""schema.sql is the one definition of the warehouse: the Arrow schemas, keys and orders come from it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from workflowbench import warehouse as wh
+from workflowbench.warehouse.schema import _ANNOTATED
+
+
+def test_every_table_is_read_with_its_key_and_columns() -> None:
+    sql = wh.schema_sql()
+    declared = re.findall(r"^CREATE TABLE (\w+) \(", sql, re.M)
+    assert list(wh.tables()) == declared and len(declared) == len(_ANNOTATED.findall(sql))
+    con = duckdb.connect()
+    con.execute(sql)
+    for name, t in wh.tables().items():
+        described = [(c, ty) for c, ty, *_ in con.execute(f"DESCRIBE {name}").fetchall()]
+        assert list(t.columns) == [c for c, _ in described], name
+        assert set(t.key) <= set(t.columns) and t.order
+    assert wh.table("code").key == ("shortcut_id",) and wh.table("rejects").order == '"at"'
+    assert wh.table("samples").arrow.field("apis").type == pa.list_(pa.string())
+    assert wh.table("plists").arrow.field("plist").type == pa.binary()
+    assert wh.table("shortcuts").arrow.field("ingested_at").type == pa.timestamp("us")
+
+
+def test_a_table_without_a_key_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflowbench.warehouse import schema as tables
+
+    tables.tables.cache_clear()
+    monkeypatch.setattr(tables, "schema_sql", lambda: "CREATE TABLE t (a INTEGER);")
+    try:
+        with pytest.raises(ValueError, match="no '-- key:' line"):
+            tables.tables()
+        monkeypatch.setattr(tables, "schema_sql", lambda: "-- key: b\nCREATE TABLE t (a INTEGER);")
+        tables.tables.cache_clear()
+        with pytest.raises(ValueError, match="unknown columns"):
+            tables.tables()
+    finally:
+        monkeypatch.undo()
+        tables.tables.cache_clear()
+
+
+def test_a_shard_of_every_table_round_trips(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    assert wh.write_shard(target, "x-" + "0" * 32, {name: [] for name in wh.tables()})
+    assert wh.publish(target).counts == dict.fromkeys(wh.tables(), 0)

@@ -1,0 +1,1 @@
+"""The example shortcuts committed in raw_shortcuts/, built through the model (``shortcuts``)."""

@@ -1,0 +1,3 @@
+from workflowbench.examples.shortcuts import main
+
+raise SystemExit(main())

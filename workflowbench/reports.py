@@ -1,0 +1,114 @@
+"""The run's reports: figures read back from the published warehouse, as the markdown artifacts
+``build-bench-report`` and ``catalog-report``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from . import warehouse as wh
+from .stages.transpile import TRANSPILER_VERSION
+
+
+def table(head: str, pairs: list[tuple[Any, ...]]) -> str:
+    """A markdown table of (value, count) pairs."""
+    body = "\n".join(f"| {k} | {v:,} |" for k, v in pairs) or "| (none) | 0 |"
+    return f"| {head} | count |\n|---|---:|\n{body}\n"
+
+
+def _rows(con: duckdb.DuckDBPyConnection) -> Callable[[str], list[tuple[Any, ...]]]:
+    return lambda sql: con.execute(sql).fetchall()
+
+
+def catalog_summary(warehouse: str) -> dict[str, Any]:
+    """Figures for the catalog report, read back from the published warehouse."""
+    with wh.connect(warehouse) as con:
+        rows = _rows(con)
+        return {
+            "by_kind": rows("SELECT p.kind, count(*) FROM apis a JOIN apps p ON p.bundle_id = a.app "
+                            "GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "apis": rows("SELECT count(*) FROM apis")[0][0],
+            "apps": rows("SELECT count(*) FROM apps")[0][0],
+            "top_apps": rows("SELECT coalesce(p.name, p.bundle_id), p.api_count FROM apps p "
+                             "ORDER BY 2 DESC, 1 LIMIT 10"),
+            "coverage": rows("SELECT count(*), count(*) FILTER (WHERE a.description IS NOT NULL) FROM actions x "
+                             "LEFT JOIN apis a ON a.identifier = x.identifier")[0],
+            "enum_params": rows("SELECT count(*) FROM api_params WHERE enum_values IS NOT NULL")[0][0],
+            "findings": rows("SELECT reason, count(*) FROM catalog_findings GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "valid": rows("SELECT count(*), count(*) FILTER (WHERE f.position IS NULL) FROM actions x LEFT JOIN "
+                          "(SELECT DISTINCT shortcut_id, position FROM catalog_findings "
+                          " WHERE reason <> 'unknown-key') f USING (shortcut_id, position)")[0],
+        }
+
+
+def catalog_markdown(s: dict[str, Any]) -> str:
+    total, described = s["coverage"]
+    actions, valid = s["valid"]
+    return (
+        "# API catalog\n\n"
+        f"**{s['apis']:,} APIs** over **{s['apps']:,} apps**; {s['enum_params']:,} parameters with enum values.\n\n"
+        f"Corpus action occurrences covered by an API with a description: {described:,} of {total:,} "
+        f"({described / max(1, total):.2%}). Actions that validate against their API's schema (unknown keys "
+        f"aside): {valid:,} of {actions:,} ({valid / max(1, actions):.2%}).\n\n"
+        "## APIs by app kind\n\n" + table("kind", s["by_kind"]) +
+        "\n## Top apps\n\n" + table("app", s["top_apps"]) +
+        "\n## Validation findings by reason\n\n" + table("reason", s["findings"])
+    )
+
+
+def build_summary(warehouse: str) -> dict[str, Any]:
+    """Figures for the run report, read back from the published warehouse."""
+    with wh.connect(warehouse) as con:
+        rows = _rows(con)
+        return {
+            "containers": rows("SELECT container, count(*) FROM files GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "shortcuts": rows("SELECT count(*) FROM shortcuts")[0][0],
+            "actions": rows("SELECT count(*) FROM actions")[0][0],
+            "defects": rows("SELECT kind, count(*) FROM defects GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "rejects": rows("SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "code": dict.fromkeys(("ok", "failed"), 0) | dict(rows("SELECT status, count(*) FROM code GROUP BY 1")),
+            "transpile_rejects": rows("SELECT reason, count(*) FROM rejects WHERE stage = 'transpile' "
+                                      "GROUP BY 1 ORDER BY 2 DESC, 1"),
+            "samples": rows("SELECT backend, model, status, count(*) FROM samples GROUP BY ALL ORDER BY ALL"),
+            "sample_errors": rows("SELECT coalesce(split_part(error, ':', 1) || ':' || split_part(error, ':', 2), "
+                                  "'') AS e, count(*) FROM samples WHERE status = 'failed' GROUP BY 1 "
+                                  "ORDER BY 2 DESC, 1 LIMIT 10"),
+            "llm_calls": rows("SELECT prompt, status, count(*), sum(attempts), sum(tokens_in), sum(tokens_out), "
+                              "round(sum(cost), 4), round(median(latency_ms)) FROM llm_calls GROUP BY ALL "
+                              "ORDER BY ALL"),
+            "verdicts": rows("SELECT gate, verdict, coalesce(reason, ''), count(*) FROM verdicts GROUP BY ALL "
+                             "ORDER BY ALL"),
+        }
+
+
+def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
+    return (
+        "# build-bench\n\n"
+        f"Warehouse `{run['warehouse']}`: **{summary['shortcuts']:,} shortcuts**, "
+        f"**{summary['actions']:,} actions**, **{summary['code']['ok']:,} transpiled to code** "
+        f"({summary['code']['failed']:,} failed).\n\n"
+        f"This run: {run['files']:,} files in {run['batches']} batches ({run['skipped']} unchanged and skipped).\n\n"
+        "## Files by container format\n\n" + table("container", summary["containers"]) +
+        "\n## Rejects by reason\n\n" + table("reason", summary["rejects"]) +
+        "\n## Defects by kind\n\n" + table("kind", summary["defects"]) +
+        "\n## Transpile stage\n\n"
+        f"Each ingest batch transpiles the shortcuts it read to code (table `code`, transpiler version "
+        f"{TRANSPILER_VERSION}); a failure is a `failed` row plus a reject with stage `transpile`.\n\n" +
+        table("status", list(summary["code"].items())) +
+        "\n### Transpile failures by reason\n\n" + table("reason", summary["transpile_rejects"]) +
+        "\n## Thoughts stage (samples)\n\n"
+        f"This run: {run.get('thoughts_calls', 0):,} live LLM calls "
+        f"({run.get('thoughts_skipped', 0)} of {run.get('thoughts_batches', 0)} batches unchanged and skipped).\n\n"
+        "| backend | model | status | samples |\n|---|---|---|---:|\n" +
+        ("\n".join(f"| {b} | {m} | {s} | {n:,} |" for b, m, s, n in summary["samples"]) or "| (none) | | | 0 |") +
+        "\n\n### Failed samples by reason\n\n" + table("reason", summary["sample_errors"]) +
+        "\n### LLM calls (all runs)\n\n| prompt | status | calls | attempts | tokens in | tokens out | cost | "
+        "median ms |\n|---|---|---:|---:|---:|---:|---:|---:|\n" +
+        ("\n".join("| " + " | ".join(str(v) for v in r) + " |" for r in summary["llm_calls"]) or "| (none) |||||||") +
+        "\n\n## Gates (verdicts on ok samples)\n\nUnknown means the check could not be made; it is not a drop.\n\n"
+        "| gate | verdict | reason | samples |\n|---|---|---|---:|\n" +
+        ("\n".join(f"| {g} | {v} | {r} | {n:,} |" for g, v, r, n in summary["verdicts"]) or "| (none) | | | 0 |") +
+        "\n"
+    )

@@ -1,0 +1,75 @@
+"""The catalog stage: public catalogs + the ingested corpus -> the ``apis``, ``api_params``, ``apps``,
+``categories``, ``shortcut_categories`` and ``catalog_findings`` tables.
+
+The catalog is global (every shortcut's actions inform it), so it is one batch, keyed by the catalog
+files' bytes and the shards the shortcuts come from. A build whose inputs did not change skips it; a
+new catalog shard replaces the old one (``latest`` retention: only the newest reaches ``publish``).
+Problems with the catalog files (missing, unreadable, malformed entries) are rejects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ..catalog.build import build_catalog, tables
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Reject, Settings, Stage
+
+STAGE = "catalog"
+
+
+# --- the stage --------------------------------------------------------------------------------
+
+
+class CatalogSettings(Settings):
+    catalogs: str | None = None  # a local copy of the public catalogs (`catalog fetch` layout); None: corpus only
+    unversioned = frozenset({"catalogs"})  # the key holds every catalog file's bytes instead
+
+
+def catalog_files(directory: str | os.PathLike[str] | None) -> list[tuple[str, str]]:
+    """(path relative to the catalog directory, sha256) of every catalog file."""
+    if directory is None or not Path(directory).is_dir():
+        return []
+    root = Path(directory)
+    return [(str(f.relative_to(root)), hashlib.sha256(f.read_bytes()).hexdigest())
+            for f in sorted(p for p in root.rglob("*") if p.is_file())]
+
+
+def plan(reader: ShardReader, settings: CatalogSettings) -> list[Batch]:
+    shards = [("ingest", k) for k in reader.shards("plists")]
+    return [Batch((*shards, *catalog_files(settings.catalogs)))]
+
+
+def run(batch: Batch, reader: ShardReader, settings: CatalogSettings) -> Output:
+    shortcuts = list(reader.workflows().items())
+    catalog = build_catalog(settings.catalogs, (wf for _, wf in shortcuts))
+    rows = tables(catalog, shortcuts)
+    rejects = [problem_reject(settings.catalogs, p) for p in catalog.problems]
+    return Output(rows, rejects, counts={"apis": len(rows["apis"]), "apps": len(rows["apps"]),
+                                         "findings": len(rows["catalog_findings"])})
+
+
+def problem_reject(directory: str | os.PathLike[str] | None, problem: str) -> Reject:
+    """A catalog problem ('file: reason' or 'file: identifier: malformed (...)') as a reject."""
+    name, _, detail = problem.partition(": ")
+    where = name if directory is None or name == str(directory) else str(Path(directory) / name)
+    if detail.startswith(("missing", "no catalog directory")):
+        reason = "missing"
+    elif detail.startswith("unreadable"):
+        reason = "unreadable"
+    elif detail.startswith("expected"):
+        reason = "bad-structure"
+    else:  # one malformed entry: its identifier keeps it apart from the file's other entries
+        entry, _, detail = detail.partition(": ")
+        where, reason = f"{where}#{entry}", "malformed-entry"
+    return Reject(where, reason, detail, source="catalogs")
+
+
+CATALOG: Stage[CatalogSettings] = Stage(
+    name=STAGE, reads=("plists",), writes=(
+        "apis", "api_params", "apps", "categories", "shortcut_categories", "catalog_findings", "rejects"),
+    code=("workflowbench.catalog", "workflowbench.shortcut", "workflowbench.code.names", __name__),
+    settings=CatalogSettings, plan=plan, run=run, task="catalog",
+)

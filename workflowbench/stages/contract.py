@@ -1,0 +1,197 @@
+"""The stage contract: what every stage declares, and the one runner that owns a batch's steps.
+
+A stage declares its name (shard prefix, ``rejects.stage``, Prefect task name), the tables it reads
+and writes, the code its version hashes (whole subpackages or modules), and a settings class. It
+plans batches from what the shard reader sees and runs one batch as a pure function returning an
+``Output``: rows per table, rejects, LLM calls, counts. ``run_batch`` owns the rest: the key (stage,
+code version, versioned settings, inputs), the skip when that shard exists, the atomic write, the
+retry rule for failed rows, replacing the shard an older version wrote for the same inputs, and a
+typed ``Result``; ``finish`` applies the stage's retention.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ..warehouse.reader import ShardReader
+from ..warehouse.shards import CALLS_PREFIX, has_shard, retire, shard_key, supersede, write_shard
+
+# Code every stage's rows depend on: this runner, and how the reader picks the current rows.
+RUNNER = (__name__, "workflowbench.warehouse.reader", "workflowbench.warehouse.schema")
+
+
+class Settings(BaseModel):
+    """A stage's settings: frozen, validated (ranges in ``Field``), unknown keys refused. Every field
+    is part of the stage's version unless listed in ``unversioned`` (fields that only shape the
+    batches, such as a batch size, not the rows)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    unversioned: ClassVar[frozenset[str]] = frozenset()
+
+    def version(self) -> Any:
+        return self.model_dump(mode="json", exclude=set(self.unversioned))
+
+
+S = TypeVar("S", bound=Settings)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One unit of work: ``inputs`` are the (name, content hash) pairs its key is made of, ``items``
+    what ``run`` works on (files, shortcut ids, ...)."""
+
+    inputs: tuple[tuple[str, str], ...]
+    items: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An input a stage could not use. ``stage`` defaults to the stage that ran the batch."""
+
+    path: str
+    reason: str
+    detail: str
+    source: str = ""
+    file_sha256: str | None = None
+    stage: str | None = None
+
+
+@dataclass
+class Output:
+    tables: dict[str, list[dict[str, Any]]]
+    rejects: list[Reject] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)  # llm_calls rows of live calls
+    counts: dict[str, int] = field(default_factory=dict)
+    retry: bool = False  # rows failed for a reason a rerun may not have: write under a one-off key
+
+
+@dataclass(frozen=True)
+class Result:
+    stage: str
+    key: str
+    skipped: bool
+    counts: Mapping[str, int] = field(default_factory=dict)
+    rejects: int = 0
+    calls: int = 0
+
+    def count(self, name: str) -> int:
+        return int(self.counts.get(name, 0))
+
+
+@dataclass(frozen=True)
+class Stage(Generic[S]):
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    code: tuple[str, ...]  # importable package or module names whose files the version hashes
+    settings: type[S]
+    plan: Callable[[ShardReader, S], list[Batch]]
+    run: Callable[[Batch, ShardReader, S], Output]
+    retention: Literal["cumulative", "latest"] = "latest"
+    task: str = ""  # Prefect task name; default "<name>-batch"
+    retries: int = 0  # Prefect retries of a batch task
+
+    @property
+    def task_name(self) -> str:
+        return self.task or f"{self.name}-batch"
+
+    def version(self, settings: S) -> str:
+        blob = json.dumps([code_version(*self.code, *RUNNER), settings.version()], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def code_version(*names: str) -> str:
+    """A hash of the source files of the given packages (every file below them) or modules."""
+    digest = hashlib.sha256()
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(f"no module {name!r} to version")
+        origin = Path(spec.origin)
+        files = ([f for f in sorted(origin.parent.rglob("*")) if f.is_file() and "__pycache__" not in f.parts]
+                 if spec.submodule_search_locations else [origin])
+        for f in files:
+            digest.update(f"\0{f.relative_to(origin.parent).as_posix()}\0".encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def now() -> datetime:
+    """The timestamp rows carry (UTC, naive: DuckDB TIMESTAMP)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def reject_row(stage: str, r: Reject, at: datetime) -> dict[str, Any]:
+    return {"source": r.source, "path": r.path, "file_sha256": r.file_sha256, "stage": r.stage or stage,
+            "reason": r.reason, "detail": r.detail, "at": at}
+
+
+def batch_key(stage: Stage[S], batch: Batch, settings: S) -> str:
+    return shard_key(stage.name, batch.inputs, stage.version(settings))
+
+
+def run_batch(stage: Stage[S], batch: Batch, warehouse: str | os.PathLike[str], settings: S) -> Result:
+    """Run one batch unless its shard exists, and write its rows as one shard."""
+    key = batch_key(stage, batch, settings)
+    if has_shard(warehouse, key):
+        supersede(warehouse, key)  # in case a run stopped between its write and this
+        return Result(stage.name, key, skipped=True)
+    out = stage.run(batch, ShardReader(warehouse), settings)
+    unknown = set(out.tables) - set(stage.writes) - {"rejects"}
+    if unknown:
+        raise ValueError(f"stage {stage.name} wrote tables it does not declare: {sorted(unknown)}")
+    tables = {name: list(out.tables.get(name, [])) for name in stage.writes}
+    if out.rejects:
+        at = now()
+        tables.setdefault("rejects", []).extend(reject_row(stage.name, r, at) for r in out.rejects)
+    if out.calls:  # the answer cache: kept whatever happens to this batch's shard
+        write_shard(warehouse, f"{CALLS_PREFIX}-{uuid.uuid4().hex}", {"llm_calls": out.calls})
+    if out.retry:  # visible now, and not a match for the key next run, so the failed rows are retried
+        key = f"{key}-incomplete-{uuid.uuid4().hex[:8]}"
+    write_shard(warehouse, key, tables)
+    if not out.retry:
+        supersede(warehouse, key)
+    return Result(stage.name, key, False, dict(out.counts), len(out.rejects), len(out.calls))
+
+
+def finish(stage: Stage[Any], warehouse: str | os.PathLike[str], results: Iterable[Result]) -> int:
+    """After all of a stage's batches: with ``latest`` retention, retire its shards this run did not
+    write or reuse. Returns how many were removed."""
+    if stage.retention == "cumulative":
+        return 0
+    return retire(warehouse, stage.name, [r.key for r in results])
+
+
+def run_stage(stage: Stage[S], warehouse: str | os.PathLike[str], settings: S,
+              progress: Callable[[Batch, Result], None] | None = None) -> list[Result]:
+    """Plan, run every batch in this process, and finish: a stage without Prefect."""
+    results = []
+    for batch in stage.plan(ShardReader(warehouse), settings):
+        result = run_batch(stage, batch, warehouse, settings)
+        results.append(result)
+        if progress is not None:
+            progress(batch, result)
+    finish(stage, warehouse, results)
+    return results
+
+
+def totals(results: Sequence[Result]) -> dict[str, int]:
+    """The counts of several batches added up."""
+    out: dict[str, int] = {}
+    for r in results:
+        for k, v in r.counts.items():
+            out[k] = out.get(k, 0) + int(v)
+    return out

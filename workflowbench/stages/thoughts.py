@@ -1,0 +1,141 @@
+"""The thoughts stage: seed shortcuts (transpiled code + model + catalog) -> ``samples`` rows.
+
+It reads its inputs through the shard reader (code, plists and names from ingest; API docs and
+categories from the catalog), so it runs before publish and never opens the DuckDB file. A batch
+writes one samples shard keyed by its seeds' code, the catalog shard, the backend and model, the
+prompt versions and this code's hash; live LLM calls go to shards of their own that are never
+retired (they are the cache). A batch with failed samples is retried on the next run (answers that
+came back are cache hits) while the failures stay visible as rows with their reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from ..code.names import function_name
+from ..code.to_code import Transpiled
+from ..llm import LLMConfig
+from ..llm.cache import WarehouseCache
+from ..thoughts import llm_backend, offline
+from ..thoughts.base import ApiDoc, Seed, Thoughts
+from ..thoughts.chunks import with_comments
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Settings, Stage, code_version, now
+
+STAGE = "thoughts"
+OFFLINE = "offline"
+CODE = ("workflowbench.thoughts", __name__)
+
+
+class ThoughtsSettings(Settings):
+    budget: int = Field(3000, ge=50, le=1_000_000)  # tokens of code per LLM request
+    batch_size: int = Field(500, ge=1, le=100_000)  # seeds per batch: ~3 requests per seed in flight
+    llm: LLMConfig | None = None  # None: the offline backend
+    unversioned = frozenset({"batch_size"})
+
+    def version(self) -> Any:
+        if self.llm is None:
+            return offline_model()
+        # The endpoint's URL and what shapes the answers; never the key, nor how hard to push it.
+        return [self.llm.base_url, self.llm.model, self.llm.sampling(), llm_backend.prompt_versions(), self.budget]
+
+
+DEFAULT_BUDGET = ThoughtsSettings().budget
+
+
+def offline_model() -> str:
+    return f"{OFFLINE}-{code_version(*CODE)}"
+
+
+def plan(reader: ShardReader, settings: ThoughtsSettings) -> list[Batch]:
+    """Batches of (shortcut id, hash of its current code) for every shortcut whose latest transpile is ok."""
+    seeds = [(a, b) for a, b in reader.rows("code", "shortcut_id, sha256(code)", where="status = 'ok'",
+                                              order="shortcut_id")]
+    catalog = ("catalog", ",".join(reader.shards("apis")))
+    size = settings.batch_size
+    return [Batch((*seeds[i:i + size], catalog), tuple(s for s, _ in seeds[i:i + size]))
+            for i in range(0, len(seeds), size)]
+
+
+def run(batch: Batch, reader: ShardReader, settings: ThoughtsSettings) -> Output:
+    seeds = load_seeds(reader, batch.items)
+    apis = load_apis(reader)
+    at = now()
+    config = settings.llm
+    calls: list[dict[str, Any]] = []
+    if config is None:
+        model, versions = offline_model(), None
+        results: dict[str, Thoughts | str] = {s.shortcut_id: _offline(s, apis) for s in seeds}
+        chunks = dict.fromkeys(results, 1)
+    else:
+        model, versions = config.model, llm_backend.prompt_versions()
+        results, calls, chunks = llm_backend.think(seeds, apis, config, WarehouseCache(reader.warehouse),
+                                                   settings.budget)
+    rows = [sample_row(s, results[s.shortcut_id], OFFLINE if config is None else "openai", model, versions,
+                       chunks[s.shortcut_id], at) for s in seeds]
+    ok = sum(r["status"] == "ok" for r in rows)
+    return Output({"samples": rows}, calls=calls, counts={"ok": ok, "failed": len(rows) - ok, "calls": len(calls)},
+                  retry=ok < len(rows))
+
+
+def load_apis(reader: ShardReader) -> dict[str, ApiDoc]:
+    labels: dict[str, dict[str, str]] = {}
+    for ident, key, label in reader.rows("api_params", "identifier, key, label", order="identifier, position"):
+        if label:
+            labels.setdefault(ident, {})[key] = label
+    rows = reader.rows("apis", "identifier, function, name, description, output_name")
+    return {i: ApiDoc(i, f or function_name(i), n, d, labels.get(i, {}), o) for i, f, n, d, o in rows}
+
+
+def load_seeds(reader: ShardReader, ids: Sequence[str]) -> list[Seed]:
+    """The seeds for ``ids``: current ok code, the stored workflow, name, category."""
+    code = {r[0]: r[1:] for r in reader.rows("code", "shortcut_id, code, names, lines, general", ids=ids,
+                                             where="status = 'ok'")}
+    names = dict(reader.rows("shortcuts", "id, name", ids=ids))
+    categories = dict(reader.rows("shortcut_categories", "shortcut_id, category", ids=ids))
+    workflows = reader.workflows(ids)
+    seeds = []
+    for sid in ids:
+        if sid not in code or sid not in workflows:
+            continue
+        text, names_json, lines_json, general = code[sid]
+        transpiled = Transpiled(text, json.loads(names_json or "{}"),
+                                [(a, b) for a, b in json.loads(lines_json or "[]")], general or 0)
+        seeds.append(Seed(sid, names.get(sid) or "", workflows[sid], transpiled, categories.get(sid)))
+    return seeds
+
+
+def sample_row(seed: Seed, result: Thoughts | str, backend: str, model: str, versions: Mapping[str, str] | None,
+               chunks: int, now: datetime) -> dict[str, Any]:
+    apis = list(dict.fromkeys(a.identifier for a in seed.workflow.actions))
+    row: dict[str, Any] = {
+        "sample_id": f"seed-{seed.shortcut_id}", "shortcut_id": seed.shortcut_id, "origin": "seed",
+        "apis": apis, "category": seed.category, "backend": backend, "model": model,
+        "prompt_versions": json.dumps(dict(versions)) if versions else None, "chunks": chunks, "created_at": now,
+        "status": "failed", "error": None, "query": None, "task_plan": None, "workflow_code": None,
+    }
+    if isinstance(result, str):
+        row["error"] = result
+        return row
+    plan = "\n".join(f"{i}. {step}" for i, step in enumerate(result.plan, start=1))
+    row.update(status="ok", query=result.query, task_plan=plan,
+               workflow_code=with_comments(seed.code.code, result.comments))
+    return row
+
+
+def _offline(seed: Seed, apis: Mapping[str, ApiDoc]) -> Thoughts | str:
+    try:
+        return offline.think(seed, apis)
+    except Exception as exc:  # one odd shortcut must not stop its batch; it becomes a failed row
+        return f"offline: {type(exc).__name__}: {exc}"[:500]
+
+
+THOUGHTS: Stage[ThoughtsSettings] = Stage(
+    name=STAGE, reads=("code", "plists", "shortcuts", "apis", "api_params", "shortcut_categories"),
+    writes=("samples",), code=CODE, settings=ThoughtsSettings, plan=plan, run=run, task="thoughts-batch",
+)

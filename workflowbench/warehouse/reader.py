@@ -1,0 +1,61 @@
+"""One way for a stage to read what earlier stages wrote: the current rows of a table across the
+finished shards, chosen by the same key and order as ``publish`` (so "the current row" means the
+same before and after publish), and shortcuts as parsed workflows, read once per reader."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..shortcut.model import Workflow
+from ..shortcut.reader import read_shortcut
+from .schema import current_sql, table
+from .shards import finished, stage_of
+
+
+class ShardReader:
+    def __init__(self, warehouse: str | os.PathLike[str]) -> None:
+        self.warehouse = warehouse
+        self._workflows: dict[str, Workflow] = {}
+
+    def shards(self, name: str, stage: str | None = None) -> list[str]:
+        """Names of the finished shards that hold table ``name`` (of ``stage`` only, if given)."""
+        return [p.name for p in finished(self.warehouse) if (p / f"{name}.parquet").is_file()
+                and (stage is None or stage_of(p.name) == stage)]
+
+    def files(self, name: str, stage: str | None = None) -> list[str]:
+        return [str(p / f"{name}.parquet") for p in finished(self.warehouse) if (p / f"{name}.parquet").is_file()
+                and (stage is None or stage_of(p.name) == stage)]
+
+    def rows(self, name: str, columns: str = "*", *, where: str = "", ids: Iterable[str] | None = None,
+             by: str | None = None, order: str = "") -> list[tuple[Any, ...]]:
+        """``SELECT columns`` over the current rows of ``name``; ``ids`` keeps the rows whose ``by``
+        column (default: the table's first key column) is one of them."""
+        files = self.files(name)
+        if not files:
+            return []
+        sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
+        con = duckdb.connect()  # one per query: batches read from several threads
+        try:
+            if ids is not None:
+                con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
+                sql += f" JOIN wanted ON wanted._id = t.{by or table(name).key[0]}"
+            sql += f" WHERE {where}" if where else ""
+            sql += f" ORDER BY {order}" if order else ""
+            return con.execute(sql, {"files": files}).fetchall()
+        finally:
+            con.close()
+
+    def workflows(self, ids: Sequence[str] | None = None) -> dict[str, Workflow]:
+        """Shortcut id -> its workflow, parsed from the stored plist once per reader (all, if no ids)."""
+        wanted = None if ids is None else [i for i in ids if i not in self._workflows]
+        if wanted is None or wanted:
+            for sid, blob in self.rows("plists", "shortcut_id, plist", ids=wanted, order="shortcut_id"):
+                self._workflows[sid] = read_shortcut(bytes(blob), name=sid)
+        if ids is None:
+            return dict(sorted(self._workflows.items()))
+        return {i: self._workflows[i] for i in ids if i in self._workflows}

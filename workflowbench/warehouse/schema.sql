@@ -1,0 +1,244 @@
+-- The WorkflowBench warehouse: every table, in one place.
+--
+-- Build stages never write this file directly. Each batch writes one directory of Parquet
+-- shards under <warehouse>.parts/ (atomically, keyed by the content of its inputs), and a
+-- publish step loads all shards into a fresh copy of this schema in a staging file that is
+-- then renamed over the warehouse. Readers keep whatever file they opened; reruns add nothing
+-- because every table is deduplicated on its key.
+--
+-- This file is the only definition of the tables: the Arrow schemas of the shards, each table's
+-- key and which row wins per key are all read from it (workflowbench/warehouse/schema.py). Above
+-- each CREATE TABLE, `-- key: columns` names the key and `-- keep: ORDER BY terms` ranks the rows
+-- that share it (the first wins; default: the key columns, i.e. any one of identical rows).
+
+-- One row per distinct shortcut. id = sha256 of the canonical workflow dictionary, so the same
+-- shortcut in several containers (signed, plist, JSON) is one row.
+-- key: id
+-- keep: source_path, ingested_at
+CREATE TABLE shortcuts (
+    id              VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,   -- the collection: the folder the build was pointed at
+    source_path     VARCHAR NOT NULL,   -- the first file (in path order) that held it
+    container       VARCHAR NOT NULL,   -- signed | bplist | xml | json | wflow
+    signing         VARCHAR NOT NULL,   -- unsigned | icloud | contact | unknown
+    bytes           BIGINT  NOT NULL,   -- size of that file
+    file_sha256     VARCHAR NOT NULL,
+    action_count    INTEGER NOT NULL,
+    max_depth       INTEGER NOT NULL,   -- most control-flow blocks open at once
+    defect_count    INTEGER NOT NULL,
+    client_version  VARCHAR,
+    ingested_at     TIMESTAMP NOT NULL
+);
+
+-- One row per file read successfully; several files may hold one shortcut.
+-- key: file_sha256, path
+-- keep: ingested_at
+CREATE TABLE files (
+    path            VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,
+    file_sha256     VARCHAR NOT NULL,
+    bytes           BIGINT  NOT NULL,
+    container       VARCHAR NOT NULL,
+    shortcut_id     VARCHAR NOT NULL,
+    ingested_at     TIMESTAMP NOT NULL
+);
+
+-- The ordered actions of each shortcut.
+-- key: shortcut_id, position
+CREATE TABLE actions (
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,   -- 0-based index in the flat action list
+    identifier      VARCHAR NOT NULL,
+    app             VARCHAR NOT NULL,   -- 'shortcuts' for built-ins, else the bundle id
+    depth           INTEGER NOT NULL,   -- enclosing control-flow blocks
+    role            VARCHAR,            -- start | middle | end | NULL (plain action)
+    block_group     VARCHAR,            -- GroupingIdentifier of its block
+    parameters      JSON    NOT NULL    -- canonical JSON (bytes as base64, dates as ISO text)
+);
+
+-- Damaged control-flow blocks and malformed values found in a shortcut.
+-- key: shortcut_id, position, kind, block_group, detail
+CREATE TABLE defects (
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,
+    kind            VARCHAR NOT NULL,
+    block_group     VARCHAR,
+    detail          VARCHAR NOT NULL
+);
+
+-- The workflow dictionary itself, as a binary plist, for later stages.
+-- key: shortcut_id
+CREATE TABLE plists (
+    shortcut_id     VARCHAR PRIMARY KEY,
+    plist           BLOB    NOT NULL
+);
+
+-- Each shortcut as Python-style code (workflowbench.to_code), written by the transpile stage that runs
+-- in every ingest batch. The code is checked with ast.parse, never run. A shortcut the transpiler
+-- fails on has status 'failed', NULL code columns, and a rejects row (stage 'transpile').
+-- A batch rebuilt by a newer transpiler replaces its older shard, so one version's row is current.
+-- key: shortcut_id
+CREATE TABLE code (
+    shortcut_id     VARCHAR PRIMARY KEY,  -- shortcuts.id
+    status          VARCHAR NOT NULL,   -- ok | failed
+    reason          VARCHAR,            -- failed: transpile-error | invalid-code (as in rejects.reason)
+    code            VARCHAR,            -- the code text, ending in a newline ('' for no actions)
+    names           JSON,               -- {output UUID: its name in the code}
+    lines           JSON,               -- [[line, position], ...]: 1-based code line of each action (actions.position)
+    general         INTEGER,            -- values written in the fallback plist(...) form
+    line_count      INTEGER,
+    transpiler_version VARCHAR NOT NULL,
+    transpiled_at   TIMESTAMP NOT NULL
+);
+
+-- The API catalog (stage catalog, workflowbench/catalog): one row per action identifier, merged from
+-- Apple's action definitions, ShortcutsBench, WorkflowLLM and the ingested corpus, with per-field
+-- provenance. Rebuilt as a whole when its inputs change.
+-- key: identifier
+CREATE TABLE apis (
+    identifier      VARCHAR PRIMARY KEY,
+    function        VARCHAR NOT NULL,   -- its name in code (workflowbench.names.function_name)
+    app             VARCHAR NOT NULL,   -- bundle id; 'shortcuts' for built-ins
+    name            VARCHAR,
+    description     VARCHAR,
+    input_key       VARCHAR,            -- the parameter that takes the previous action's output
+    output_name     VARCHAR,
+    output_type     VARCHAR,
+    tags            JSON,               -- WorkflowLLM's functional tags
+    json_schema     JSON NOT NULL,      -- JSON Schema (draft 2020-12) of its parameters
+    stub            VARCHAR NOT NULL,   -- Python stub with a docstring, for prompts
+    uses            INTEGER NOT NULL,   -- occurrences in the corpus
+    provenance      JSON NOT NULL       -- {field: source}
+);
+
+-- Parameters of each API.
+-- key: identifier, key
+CREATE TABLE api_params (
+    identifier      VARCHAR NOT NULL,
+    key             VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,
+    label           VARCHAR,
+    type            VARCHAR NOT NULL,   -- string | number | integer | boolean | enum | date | dictionary | list | file | object | unknown
+    required        BOOLEAN NOT NULL,
+    default_value   JSON,
+    enum_values     JSON,               -- NULL when no source knows any
+    accepts_variables BOOLEAN NOT NULL,
+    description     VARCHAR,
+    provenance      JSON NOT NULL
+);
+
+-- Apps the APIs belong to.
+-- key: bundle_id
+CREATE TABLE apps (
+    bundle_id       VARCHAR PRIMARY KEY,
+    name            VARCHAR,
+    kind            VARCHAR NOT NULL,   -- built-in | apple | third-party
+    api_count       INTEGER NOT NULL
+);
+
+-- The fixed taxonomy of 28 shortcut categories (workflowbench/catalog/categories.py).
+-- key: name
+CREATE TABLE categories (
+    name            VARCHAR PRIMARY KEY,
+    position        INTEGER NOT NULL
+);
+
+-- The category of each seed shortcut and how it was chosen.
+-- key: shortcut_id
+CREATE TABLE shortcut_categories (
+    shortcut_id     VARCHAR PRIMARY KEY,
+    category        VARCHAR NOT NULL,
+    rule            VARCHAR NOT NULL,   -- 'vote' (its APIs' tags and apps) or 'fallback' (nothing voted)
+    detail          JSON                -- {tags: counts the rule saw, scores: category -> score}
+);
+
+-- Corpus actions checked against their API's schema: each failure is a finding about the schema or
+-- the data, kept with its reason.
+-- key: shortcut_id, position, key, reason
+CREATE TABLE catalog_findings (
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,
+    identifier      VARCHAR NOT NULL,
+    key             VARCHAR NOT NULL,   -- '' when the finding is about the action, not a parameter
+    reason          VARCHAR NOT NULL,   -- type | enum | required | unknown-key | no-api
+    detail          VARCHAR
+);
+
+-- Training samples in the WorkflowBench format (query, apis, task_plan, workflow_code). Seed samples
+-- come from real shortcuts through the thoughts stage; every row names the backend and model that
+-- wrote its thoughts. A sample whose thoughts could not be made is kept with status 'failed' and the
+-- reason, never filled in. The latest thoughts run wins.
+-- key: sample_id
+-- keep: created_at DESC
+CREATE TABLE samples (
+    sample_id       VARCHAR PRIMARY KEY,
+    shortcut_id     VARCHAR NOT NULL,
+    origin          VARCHAR NOT NULL,   -- seed
+    status          VARCHAR NOT NULL,   -- ok | failed
+    error           VARCHAR,            -- why it failed (the failed LLM call's reason)
+    query           VARCHAR,
+    apis            VARCHAR[],          -- action identifiers the code uses, in order of first use
+    task_plan       VARCHAR,            -- numbered steps
+    workflow_code   VARCHAR,            -- the code with a '#' comment before every action line
+    category        VARCHAR,
+    backend         VARCHAR NOT NULL,   -- offline | openai
+    model           VARCHAR NOT NULL,
+    prompt_versions JSON,               -- prompt name -> content hash (LLM backend)
+    chunks          INTEGER NOT NULL,   -- pieces the code was split into to fit the token budget
+    created_at      TIMESTAMP NOT NULL
+);
+
+-- Every live LLM call (cache hits make none): the cache of answers and the record of failures.
+-- fingerprint = sha256 of model, messages, schema, sampling parameters and prompt version. The key
+-- is never stored.
+-- key: call_id
+CREATE TABLE llm_calls (
+    call_id         VARCHAR PRIMARY KEY,
+    fingerprint     VARCHAR NOT NULL,
+    stage           VARCHAR NOT NULL,
+    prompt          VARCHAR NOT NULL,
+    prompt_version  VARCHAR NOT NULL,
+    backend         VARCHAR NOT NULL,
+    base_url        VARCHAR NOT NULL,
+    model           VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,   -- ok | failed
+    error           VARCHAR,            -- rate-limit / http / timeout / connection / invalid-json / schema / truncated / check
+    attempts        INTEGER NOT NULL,   -- HTTP requests sent: retries and repair turns included
+    repairs         INTEGER NOT NULL,   -- extra turns asking to fix an unusable answer
+    json_mode       VARCHAR NOT NULL,   -- json_schema | json_object (server without structured output)
+    tokens_in       INTEGER NOT NULL,
+    tokens_out      INTEGER NOT NULL,
+    latency_ms      DOUBLE  NOT NULL,   -- time in HTTP requests (all attempts), not waiting for a slot
+    cost            DOUBLE  NOT NULL,   -- from the configured prices per million tokens
+    finish_reason   VARCHAR,
+    response        JSON,               -- the parsed answer (ok calls)
+    created_at      TIMESTAMP NOT NULL
+);
+
+-- Inputs a stage could not use, with a machine-readable reason.
+-- key: path, file_sha256, stage, reason
+-- keep: "at"
+CREATE TABLE rejects (
+    source          VARCHAR NOT NULL,
+    path            VARCHAR NOT NULL,
+    file_sha256     VARCHAR,            -- NULL when the file could not be read at all
+    stage           VARCHAR NOT NULL,
+    reason          VARCHAR NOT NULL,
+    detail          VARCHAR NOT NULL,
+    "at"            TIMESTAMP NOT NULL  -- quoted: AT is a keyword in DuckDB
+);
+
+-- One verdict per sample and gate (a stage that only decides about samples): keep, drop with a
+-- reason, or unknown when the check itself could not be made (never counted as a drop). The latest
+-- decision per gate wins.
+-- key: sample_id, gate
+-- keep: decided_at DESC
+CREATE TABLE verdicts (
+    sample_id       VARCHAR NOT NULL,   -- samples.sample_id
+    gate            VARCHAR NOT NULL,   -- the gate's stage name, e.g. 'min-actions'
+    verdict         VARCHAR NOT NULL,   -- keep | drop | unknown
+    reason          VARCHAR,            -- drop / unknown: a machine-readable slug
+    detail          VARCHAR,
+    decided_at      TIMESTAMP NOT NULL
+);

@@ -1,0 +1,113 @@
+"""Shards: one directory of Parquet files per finished batch, under ``<warehouse>.parts/``.
+
+Why: DuckDB lets one process write a file, but batches run in parallel (and on several machines) and
+people query while a build runs. So a batch never opens the DuckDB file: it writes its rows into a
+hidden temporary directory renamed into place in one step (a half-written batch is never visible),
+named by a hash of its stage, its code and settings, and its inputs. That name is also the
+completion marker: a batch whose shard exists is done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .schema import table
+
+# A stage's shard: "<stage>-<32 hex>", with "-incomplete-<8 hex>" when some rows should be retried.
+_NAME = re.compile(r"^(?P<stage>[a-z][a-z0-9_-]*?)-[0-9a-f]{32}(?:-incomplete-[0-9a-f]{8})?$")
+CALLS_PREFIX = "llm"  # shards of LLM calls: the answer cache, never retired
+
+
+def parts_dir(warehouse: str | os.PathLike[str]) -> Path:
+    """Where the shards of ``warehouse`` live: ``<warehouse without suffix>.parts``."""
+    path = Path(warehouse)
+    return path.with_name(path.stem + ".parts")
+
+
+def shard_key(stage: str, inputs: Iterable[tuple[str, str]], version: str = "") -> str:
+    """A batch's key: ``<stage>-`` then 16 hex digits for its (name, content hash) inputs, in any
+    order, and 16 for the ``version`` of what computes its rows. Two shards of a stage with the same
+    first half hold the same inputs computed by different code: the newer supersedes the older."""
+    h = hashlib.sha256(stage.encode())
+    for name, digest in sorted(inputs):
+        h.update(f"\0{name}\0{digest}".encode("utf-8", "surrogateescape"))
+    v = hashlib.sha256(f"{stage}\0{version}".encode())
+    return f"{stage}-{h.hexdigest()[:16]}{v.hexdigest()[:16]}"
+
+
+def _inputs_of(shard: str) -> str | None:
+    m = _NAME.match(shard)
+    return shard[len(m["stage"]) + 1:][:16] if m else None
+
+
+def stage_of(shard: str) -> str | None:
+    """The stage that wrote ``shard`` (None for call shards and anything else)."""
+    m = _NAME.match(shard)
+    return m["stage"] if m else None
+
+
+def finished(warehouse: str | os.PathLike[str]) -> list[Path]:
+    """Every finished shard, in name order; temporary (hidden) directories are not shards."""
+    root = parts_dir(warehouse)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir())
+
+
+def has_shard(warehouse: str | os.PathLike[str], key: str) -> bool:
+    return (parts_dir(warehouse) / key).is_dir()
+
+
+def write_shard(warehouse: str | os.PathLike[str], key: str, tables: Mapping[str, Sequence[dict[str, Any]]]) -> bool:
+    """Write one batch's rows atomically; False if a shard of that key was already there."""
+    root = parts_dir(warehouse)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / key
+    if final.is_dir():
+        return False
+    tmp = root / f".tmp-{key}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        for name, rows in tables.items():
+            pq.write_table(pa.Table.from_pylist(list(rows), schema=table(name).arrow), tmp / f"{name}.parquet")
+        try:
+            os.rename(tmp, final)  # atomic: readers see the whole batch or none of it
+        except OSError:
+            if final.is_dir():  # another worker wrote the same batch first
+                return False
+            raise
+        return True
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def supersede(warehouse: str | os.PathLike[str], key: str) -> int:
+    """Remove the other shards of ``key``'s stage that hold the same inputs (an older version's
+    output, or an incomplete try): the rows of ``key`` replace theirs."""
+    stage, inputs, removed = stage_of(key), _inputs_of(key), 0
+    for shard in finished(warehouse):
+        if shard.name != key and stage_of(shard.name) == stage and _inputs_of(shard.name) == inputs:
+            shutil.rmtree(shard, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def retire(warehouse: str | os.PathLike[str], stage: str, keep: Iterable[str]) -> int:
+    """Remove ``stage``'s shards not in ``keep`` (for stages whose newest run replaces the last)."""
+    keep, removed = set(keep), 0
+    for shard in finished(warehouse):
+        if stage_of(shard.name) == stage and shard.name not in keep:
+            shutil.rmtree(shard, ignore_errors=True)
+            removed += 1
+    return removed
