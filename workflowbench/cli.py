@@ -45,13 +45,16 @@ def ingest(
     with _progress() as progress:
         bar = progress.add_task("ingest", total=None)
 
+        def planned(batches: list[Batch]) -> None:
+            progress.update(bar, total=sum(len(b.items) for b in batches))
+
         def advance(batch: Batch, result: Result) -> None:
             nonlocal skipped, files
             files += len(batch.items)
             skipped += len(batch.items) if result.skipped else 0
             progress.advance(bar, len(batch.items))
 
-        done = totals(run_stage(INGEST, warehouse, settings, advance))
+        done = totals(run_stage(INGEST, warehouse, settings, advance, planned))
     counts = wh.publish(warehouse).counts
     err.print(f"{files} files: {done.get('shortcuts', 0)} new shortcuts, {done.get('actions', 0)} actions, "
               f"{done.get('rejected', 0)} rejected, {skipped} unchanged; "

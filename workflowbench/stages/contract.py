@@ -176,10 +176,15 @@ def finish(stage: Stage[Any], warehouse: str | os.PathLike[str], results: Iterab
 
 
 def run_stage(stage: Stage[S], warehouse: str | os.PathLike[str], settings: S,
-              progress: Callable[[Batch, Result], None] | None = None) -> list[Result]:
-    """Plan, run every batch in this process, and finish: a stage without Prefect."""
+              progress: Callable[[Batch, Result], None] | None = None,
+              planned: Callable[[list[Batch]], None] | None = None) -> list[Result]:
+    """Plan, run every batch in this process, and finish: a stage without Prefect. ``planned`` is
+    told the batches before they run, ``progress`` each batch's result."""
     results = []
-    for batch in stage.plan(ShardReader(warehouse), settings):
+    batches = stage.plan(ShardReader(warehouse), settings)
+    if planned is not None:
+        planned(batches)
+    for batch in batches:
         result = run_batch(stage, batch, warehouse, settings)
         results.append(result)
         if progress is not None:
