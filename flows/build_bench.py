@@ -5,6 +5,7 @@ hundreds of items, never one, because a task run costs ~10 ms."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import Any
 
@@ -16,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
+from workflowbench.llm.preflight import check_endpoint
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, finish, run_batch
@@ -85,7 +87,14 @@ def build_bench(
     writes the thoughts; the API key is read from $OPENAI_API_KEY and is never a parameter.
     ``settings`` sets any stage's settings by stage name, e.g. ``{"min-actions": {"min_actions": 5}}``."""
     logger = get_run_logger()
+    if swept := wh.sweep(warehouse):
+        logger.info("removed %d temporary files that killed runs left", swept)
+    missing = [s for s in sources or DEFAULT_SOURCES if not os.path.lexists(s)]
+    if missing:  # refused before any work, so no permanent reject is left for a typo
+        raise FileNotFoundError(f"sources that do not exist: {', '.join(missing)}")
     config = resolve(llm_base_url, model, llm_options)
+    if config is not None:
+        check_endpoint(config)
     logger.info("thoughts backend: %s", f"{config.model} at {config.base_url}" if config else "offline")
     chosen = stage_settings({
         INGEST.name: {"sources": tuple(sources or DEFAULT_SOURCES), "batch_size": batch_size},

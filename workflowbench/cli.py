@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +41,7 @@ def ingest(
     batch_size: Annotated[int, typer.Option(min=1, help="Files per batch.")] = IngestSettings().batch_size,
 ) -> None:
     """Ingest shortcut files into the warehouse and transpile them to code (in this process, without Prefect)."""
+    _sources_exist(paths)
     settings = IngestSettings(sources=tuple(str(p) for p in paths), batch_size=batch_size)
     skipped = files = 0
     with _progress() as progress:
@@ -90,6 +92,8 @@ def build(
     from flows.build_bench import build_bench
 
     from .llm import LLMOptions
+    from .llm.config import resolve
+    from .llm.preflight import EndpointError, check_endpoint
 
     options = {"concurrency": llm_concurrency, "requests_per_minute": requests_per_minute,
                "tokens_per_minute": tokens_per_minute, "price_in": price_in, "price_out": price_out}
@@ -98,6 +102,13 @@ def build(
         chosen = _stage_settings(stage_setting or [])
     except (ValidationError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
+    _sources_exist(source or [])
+    config = resolve(llm_base_url, model, llm_options)
+    if config is not None:
+        try:
+            check_endpoint(config)
+        except EndpointError as exc:
+            _fail(f"the endpoint does not answer: {exc}")
     result = build_bench(sources=[str(s) for s in source] if source else None, warehouse=str(warehouse),
                          batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
                          llm_base_url=llm_base_url, model=model,
@@ -188,11 +199,12 @@ def sql(
 
     try:
         with con:
+            wh.check_query(con, query)
             cur = con.execute(query)
             columns = [d[0] for d in cur.description or []]
             rows = cur.fetchall()
-    except duckdb.Error as exc:
-        err.print(f"[red]error[/red] {exc}")
+    except (duckdb.Error, ValueError) as exc:
+        err.print("[red]error[/red]", escape(str(exc)))
         raise typer.Exit(2) from None
     if fmt == "json":
         typer.echo(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=_jsonable))
@@ -323,6 +335,12 @@ def _fail(message: str) -> NoReturn:
     (a message is text, never rich markup)."""
     err.print("[red]error[/red]", escape(message))
     raise typer.Exit(2)
+
+
+def _sources_exist(paths: list[Path]) -> None:
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        _fail(f"{', '.join(missing)}: no such file or folder")
 
 
 def _stage_settings(items: list[str]) -> dict[str, dict[str, Any]]:

@@ -467,11 +467,7 @@ def test_real_corpus_coverage(real_catalogs: tuple, corpus_workflows: list[Workf
     assert share >= 0.99
 
 
-def test_observe_is_fast(corpus_workflows: list[Workflow]) -> None:
-    import time
-
-    start = time.perf_counter()
-    observe(corpus_workflows)
-    elapsed = time.perf_counter() - start
-    print(f"\nobserve: {sum(len(wf.actions) for wf in corpus_workflows)} actions in {elapsed:.2f}s")
-    assert elapsed < 5
+def test_observe_covers_every_corpus_identifier(corpus_workflows: list[Workflow]) -> None:
+    """Its speed is measured by ``python -m benchmarks.bench_catalog``."""
+    seen = {api.identifier for api in observe(corpus_workflows)}
+    assert seen == {a.identifier for wf in corpus_workflows for a in wf.actions}

@@ -8,11 +8,13 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import RAW
 from tests.support.shortcuts import write_mixed_folder
 from workflowbench import Workflow, from_code, read_shortcut, transpile
+from workflowbench import warehouse as wh
 from workflowbench.cli import app
 from workflowbench.shortcut.writer import write_shortcut
 
@@ -169,3 +171,58 @@ def test_compare_reports_equal_and_different_warehouses(tmp_path: Path) -> None:
     assert by_table["categories"]["same"]
     missing = runner.invoke(app, ["compare", str(tmp_path / "a.duckdb"), str(tmp_path / "nope.duckdb")])
     assert missing.exit_code == 2 and "nope.duckdb" in missing.output
+
+
+def test_sql_reaches_only_the_warehouse_and_its_shards(tmp_path: Path) -> None:
+    write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "w.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(tmp_path / "in"), "-w", str(target)]).exit_code == 0
+    shards = f"{tmp_path / 'w.parts'}/[!.]*/actions.parquet"
+    ok = runner.invoke(app, ["sql", f"SELECT count(*) AS n FROM read_parquet('{shards}')", "-w", str(target),
+                             "-f", "json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout) == [{"n": 57}]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the warehouse")
+    outside = tmp_path / "out.csv"
+    for query in (f"COPY (SELECT 1) TO '{outside}'", f"SELECT * FROM read_text('{secret}')",
+                  f"SELECT * FROM read_text('{tmp_path / 'w.parts'}/../secret.txt')",
+                  f"ATTACH '{target}' AS again", "INSTALL httpfs", "SET enable_external_access = true",
+                  f"COPY (SELECT 1) TO '{tmp_path / 'w.parts' / 'fake.csv'}'", "CREATE TABLE t AS SELECT 1",
+                  f"EXPORT DATABASE '{tmp_path / 'dump'}'"):
+        refused = runner.invoke(app, ["sql", query, "-w", str(target)])
+        assert refused.exit_code == 2, (query, refused.output)
+        assert "not for the warehouse" not in refused.output
+    assert not outside.exists() and not (tmp_path / "w.parts" / "fake.csv").exists()
+    assert not (tmp_path / "dump").exists()
+
+
+def test_missing_sources_and_silent_endpoints_are_refused_before_any_work(tmp_path: Path) -> None:
+    import socket
+
+    runner = CliRunner()
+    target = tmp_path / "w.duckdb"
+    for args in (["build", "-s", str(tmp_path / "nope"), "-w", str(target)],
+                 ["ingest", str(RAW), str(tmp_path / "nope"), "-w", str(target)]):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 2 and "nope: no such file or folder" in refused.output, refused.output
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    silent = runner.invoke(app, ["build", "-s", str(RAW), "-w", str(target), "--llm-base-url",
+                                 f"http://127.0.0.1:{port}/v1", "--model", "m"])
+    assert silent.exit_code == 2 and "does not answer" in silent.output
+    assert f"127.0.0.1:{port}/v1/models" in silent.output
+    assert not target.exists() and not wh.parts_dir(target).exists()
+
+
+def test_the_preflight_accepts_a_server_without_a_model_list_and_refuses_one_that_is_gone() -> None:
+    from tests.support.llm_server import LLMServer
+    from workflowbench.llm import LLMConfig
+    from workflowbench.llm.preflight import EndpointError, check_endpoint
+
+    with LLMServer() as server:
+        check_endpoint(LLMConfig(server.url, "m"))
+        check_endpoint(LLMConfig(server.url.removesuffix("/v1") + "/other", "m"))  # 404: it answers
+    with pytest.raises(EndpointError, match="no answer"):
+        check_endpoint(LLMConfig(server.url, "m"), timeout=2)  # stopped now

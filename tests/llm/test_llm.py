@@ -236,3 +236,19 @@ def test_limiter_bounds_concurrency_and_rate() -> None:
         return time.monotonic() - started
 
     assert asyncio.run(tokens()) >= 1.8
+
+
+def test_network_failures_are_named_for_what_they_are(server: LLMServer) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    one = {"attempts": 1, "timeout": 0.5}
+    [refused] = run([req("r")], LLMConfig(f"http://127.0.0.1:{port}/v1", "m", **one))
+    server.script(Fault.drop(), Fault.slow(3.0))
+    [dropped] = run([req("d")], config(server, **one))
+    [slow] = run([req("s")], config(server, **one))
+    assert refused.error is not None and refused.error.startswith("connection refused")
+    assert dropped.error is not None and dropped.error.startswith("connection dropped")
+    assert slow.error == "timeout"

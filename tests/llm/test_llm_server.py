@@ -278,19 +278,16 @@ def test_server_error(ask: Ask, server: LLMServer, status: int) -> None:
 @pytest.mark.timeout(30)
 def test_slow_answer_times_the_client_out_and_the_server_stays_responsive(ask: Ask, server: LLMServer) -> None:
     server.script(Fault.slow(5.0))
-    started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
         ask(timeout=0.3)
-    assert ask().choices[0].message.content == SAMPLE_TEXT
-    assert time.monotonic() - started < 3.0
-    assert server.outcomes == ["slow", "ok"]
+    assert ask().choices[0].message.content == SAMPLE_TEXT  # answered while the slow one still waits
+    assert server.outcomes == ["slow", "ok"] and server.waits == [5.0]
 
 
 def test_slow_answer_arrives_after_the_delay(client: openai.OpenAI, server: LLMServer) -> None:
     server.script(Fault.slow(0.3))
-    started = time.monotonic()
     assert client.chat.completions.create(model="m", messages=MESSAGES).choices[0].message.content == SAMPLE_TEXT
-    assert time.monotonic() - started >= 0.3
+    assert server.outcomes == ["slow"] and server.waits == [0.3]
 
 
 def test_malformed_json(ask: Ask, server: LLMServer) -> None:
@@ -437,9 +434,8 @@ def test_invalid_requests_are_400_and_counted(server: LLMServer, data: bytes) ->
 
 def test_latency_is_added_to_answers(ask: Ask, server: LLMServer) -> None:
     server.latency = 0.3
-    started = time.monotonic()
     ask()
-    assert time.monotonic() - started >= 0.3
+    assert server.waits == [0.3]
 
 
 @pytest.mark.timeout(60)
@@ -453,12 +449,10 @@ def test_many_concurrent_async_requests() -> None:
                                               response_format=schema_format(NESTED))
                     for i in range(count)])
 
-        started = time.monotonic()
         replies = asyncio.run(main())
-        elapsed = time.monotonic() - started
         assert srv.requests == count and srv.outcomes == ["ok"] * count
+        assert srv.max_in_flight > 1  # answered side by side, not one after another
     assert all(validates(NESTED, json.loads(r.choices[0].message.content)) for r in replies)
-    assert elapsed < count * latency / 2, elapsed  # one after another would take 10 s; about 1 s expected
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -481,10 +475,9 @@ def test_stop_ends_in_flight_requests(server: LLMServer) -> None:
     deadline = time.monotonic() + 5
     while server.requests == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
-    started = time.monotonic()
     server.stop()
-    thread.join(10)
-    assert not thread.is_alive() and time.monotonic() - started < 5
+    thread.join(10)  # a guard against a hang, not a measure
+    assert not thread.is_alive()
     assert len(errors) == 1 and isinstance(errors[0], openai.APIConnectionError)
 
 

@@ -20,7 +20,7 @@ from workflowbench import warehouse as wh
 from workflowbench.llm import LLMConfig
 from workflowbench.stages import thoughts as stage
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
-from workflowbench.stages.contract import Result, finish, run_batch, run_stage
+from workflowbench.stages.contract import Batch, Result, finish, run_batch, run_stage
 from workflowbench.stages.ingest import INGEST, IngestSettings
 from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings
 from workflowbench.thoughts.chunks import source_lines
@@ -214,3 +214,31 @@ def test_prompts_shorten_very_long_lines() -> None:
     assert "4,979 more lines of the same text left out" in shown_text and len(shown_text) < 2000
     assert shown_text.splitlines()[-1].endswith("showresult(Text=t)") and "line 4999" in shown_text
     assert "# last" in view(long_text, {5001: "last"}, piece)
+
+
+def test_overlapping_runs_keep_the_union_and_failures_never_hide_good_samples(tmp_path: Path,
+                                                                              server: LLMServer) -> None:
+    target = ingested(tmp_path)
+    first = think(target)  # offline, every seed
+    everyone = seed_ids(target)
+    # Another run planned before this one's seeds were all there: it covers only some of them.
+    settings = ThoughtsSettings()
+    [batch] = THOUGHTS.plan(ShardReader(target), settings)
+    few = Batch((*batch.inputs[:5], batch.inputs[-1]), batch.items[:5])
+    other = run_batch(THOUGHTS, few, target, settings)
+    assert finish(THOUGHTS, target, [other]) == 0  # the first run's shard holds samples it lacks
+    wh.publish(target)
+    assert len(samples(target)) == len(everyone) == 17
+    # A run whose every call fails records its failures but retires nothing and hides no ok sample.
+    server.script(*[Fault.server_error(500)] * 200)
+    failed = think(target, config(server, attempts=1, repairs=0))
+    assert failed.count("failed") == 17 and "-incomplete-" in failed.key
+    assert finish(THOUGHTS, target, [failed]) == 0
+    wh.publish(target)
+    assert {(r["status"], r["backend"]) for r in samples(target)} == {("ok", "offline")}
+    # A run that covers them all retires what it covers.
+    again = think(target)
+    assert again.skipped and again.key == first.key
+    # the failed run's shard held the same inputs: the rerun superseded it; the partial run's is covered
+    assert finish(THOUGHTS, target, [again]) == 1
+    assert sorted(p.name for p in wh.parts_dir(target).glob("thoughts-*")) == [first.key]

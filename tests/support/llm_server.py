@@ -397,6 +397,9 @@ class LLMServer:
         self._headers: list[Headers] = []
         self._peers: list[tuple[str, int]] = []
         self._outcomes: list[str] = []
+        self._waits: list[float] = []  # seconds each answer was held back (slow faults, latency)
+        self._in_flight = 0
+        self._max_in_flight = 0
         self._errors: list[str] = []
         self._faults: list[_Scripted] = []
         self._generation = 0
@@ -439,6 +442,18 @@ class LLMServer:
             return list(self._outcomes)
 
     @property
+    def waits(self) -> list[float]:
+        """Seconds the server held each delayed answer back, in order (slow faults and latency)."""
+        with self._lock:
+            return list(self._waits)
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests the server was answering at once."""
+        with self._lock:
+            return self._max_in_flight
+
+    @property
     def errors(self) -> list[str]:
         """Exceptions raised by `answer` or a `when` predicate (each was answered with a 500)."""
         with self._lock:
@@ -461,6 +476,8 @@ class LLMServer:
             self._headers.clear()
             self._peers.clear()
             self._outcomes.clear()
+            self._waits.clear()
+            self._max_in_flight = 0
             self._errors.clear()
             self._faults.clear()
             self._generation += 1
@@ -605,7 +622,14 @@ class LLMServer:
             if fault is None and not self.json_schema_supported and _json_schema_of(body) is not None:
                 kind = "no_json_schema"
             self._settle(slot, kind)
-            return await self._respond(request, body, fault, kind)
+            with self._lock:
+                self._in_flight += 1
+                self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            try:
+                return await self._respond(request, body, fault, kind)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
         except Exception as exc:
             with self._lock:
                 self._errors.append(repr(exc))
@@ -636,6 +660,7 @@ class LLMServer:
             return web.Response(status=500)
         if kind == "slow":
             assert fault is not None
+            self._held(fault.delay)
             await asyncio.sleep(fault.delay)
 
         finish = "stop"
@@ -649,8 +674,14 @@ class LLMServer:
             if kind == "truncated":
                 content, finish = content[: len(content) // 2] if len(content) > 1 else "", "length"
         if self.latency > 0:
+            self._held(self.latency)
             await asyncio.sleep(self.latency)
         return self._completion(body, content, finish)
+
+    def _held(self, seconds: float) -> None:
+        if self.record:
+            with self._lock:
+                self._waits.append(seconds)
 
     def _content(self, body: dict) -> str:
         if self.answer is not None:

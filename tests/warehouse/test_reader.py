@@ -54,3 +54,36 @@ def test_unfinished_shards_are_not_read(tmp_path: Path) -> None:
     (dead / "actions.parquet").write_bytes(b"PAR1garbage")  # a write cut short by a kill
     assert ShardReader(target).rows("actions", "count(*)") == [(57,)]
     assert wh.publish(target).counts["actions"] == 57
+
+
+def test_leftovers_of_killed_writers_are_swept(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "w.duckdb"
+    write_mixed_folder(tmp_path / "in")
+    run_stage(INGEST, target, IngestSettings(sources=(str(tmp_path / "in"),)))
+    # A real process is killed while it writes a shard and a publish staging file.
+    code = ("import os, sys, time; from pathlib import Path; from workflowbench.warehouse import shards\n"
+            "target = Path(sys.argv[1]); root = shards.parts_dir(target)\n"
+            "tmp = root / f'.tmp-ingest-{\"0\" * 32}-{shards.owner()}-{\"1\" * 32}'; tmp.mkdir()\n"
+            "(tmp / 'actions.parquet').write_bytes(b'PAR1garbage')\n"
+            "(target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp').write_bytes(b'x' * 1000)\n"
+            "(target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp.wal').write_bytes(b'x')\n"
+            "print('ready', flush=True); time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    live = ShardReader(target)
+    assert wh.sweep(target) == 0  # its writer still runs: nothing is touched
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    leftovers = [p.name for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")]
+    leftovers += [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb.")]
+    assert len(leftovers) == 3
+    assert live.rows("actions", "count(*)") == [(57,)]
+    assert wh.publish(target).counts["actions"] == 57  # publish sweeps first
+    assert not [p for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb.")]

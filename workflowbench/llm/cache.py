@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 import duckdb
 import pyarrow as pa
 
+from ..warehouse.journal import journals, rows
 from ..warehouse.reader import ShardReader
 
 
@@ -18,9 +19,10 @@ class WarehouseCache:
 
     def get_many(self, fingerprints: Iterable[str]) -> Mapping[str, str]:
         wanted = sorted(set(fingerprints))
+        found = self._journaled(set(wanted))
         files = self.reader.files("llm_calls")
         if not wanted or not files:
-            return {}
+            return found
         con = duckdb.connect()  # one per lookup: batches look up from several threads
         try:
             con.register("wanted", pa.table({"fingerprint": wanted}))
@@ -29,4 +31,15 @@ class WarehouseCache:
                 "JOIN wanted USING (fingerprint) WHERE c.status = 'ok' GROUP BY 1", {"files": files}).fetchall()
         finally:
             con.close()
-        return dict(rows)
+        return {**found, **dict(rows)}
+
+    def _journaled(self, wanted: set[str]) -> dict[str, str]:
+        """Answers still in journals: of batches running now, or of a run killed before it ended."""
+        latest: dict[str, tuple[object, str]] = {}
+        for path in journals(self.reader.warehouse):
+            for row in rows(path):
+                fp = row.get("fingerprint")
+                if fp in wanted and row.get("status") == "ok" and row.get("response") is not None:
+                    if fp not in latest or str(row["created_at"]) > str(latest[fp][0]):
+                        latest[fp] = (row["created_at"], row["response"])
+        return {fp: response for fp, (_, response) in latest.items()}

@@ -103,11 +103,33 @@ def retry_after(exc: BaseException | None) -> float | None:
         return None
 
 
+# The aiohttp transport reports every network failure as a timeout; the causes under it say which.
+_REFUSED = {"ClientConnectorError", "ConnectionRefusedError", "ClientConnectorDNSError", "gaierror"}
+_DROPPED = {"ServerDisconnectedError", "ClientOSError", "ConnectionResetError", "RemoteProtocolError",
+            "ClientPayloadError", "BrokenPipeError", "IncompleteRead"}
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(out) < 8:
+        out.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return out
+
+
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "connection: " + (str(exc.__cause__ or exc) or type(exc).__name__)[:200]
+    if isinstance(exc, openai.APIConnectionError):  # timeouts included
+        causes = _causes(exc)
+        names = {type(c).__name__ for c in causes}
+        detail = str(causes[-1] if len(causes) > 1 else exc)[:200]
+        if names & _REFUSED:
+            return f"connection refused: {detail}"
+        if names & _DROPPED:
+            return f"connection dropped: {detail}"
+        if isinstance(exc, openai.APITimeoutError):
+            return "timeout"
+        return f"connection: {detail}"
     if isinstance(exc, openai.APIStatusError):
         return f"http {exc.status_code}: {str(exc.message)[:200]}"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -271,8 +293,10 @@ def key_of(config: LLMConfig, request: Request) -> str:
     return fingerprint(config.model, request.messages, request.schema, config.sampling(), request.version)
 
 
-async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = None) -> list[Answer]:
-    """Answer every request, in order: from ``cache`` when it holds a usable answer, else live."""
+async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = None,
+                    sink: Callable[[dict[str, Any]], None] | None = None) -> list[Answer]:
+    """Answer every request, in order: from ``cache`` when it holds a usable answer, else live.
+    ``sink`` is given each live call's row the moment its answer (or failure) is final."""
     fps = [key_of(config, r) for r in requests]
     hits = cache.get_many(set(fps)) if cache is not None else {}
     answers: list[Answer | None] = [None] * len(requests)
@@ -293,13 +317,21 @@ async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache
         async with openai.AsyncOpenAI(base_url=config.base_url, api_key=os.environ.get(KEY_VARIABLE) or "unset",
                                       max_retries=0, timeout=config.timeout, http_client=http) as client:
             session = _Session(client, config)
-            results = await asyncio.gather(*(session.call(requests[i], fps[i]) for i in live))
+
+            async def call(i: int) -> Answer:
+                answer = await session.call(requests[i], fps[i])
+                if sink is not None and answer.row is not None:
+                    sink(answer.row)
+                return answer
+
+            results = await asyncio.gather(*(call(i) for i in live))
         for i, answer in zip(live, results):
             answers[i] = answer
     return [a for a in answers if a is not None]
 
 
-def run(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = None) -> list[Answer]:
+def run(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = None,
+        sink: Callable[[dict[str, Any]], None] | None = None) -> list[Answer]:
     """``run_async`` from synchronous code (a Prefect task runs in a worker thread), on uvloop where
     it is installed: the event loop's own overhead per request is a good part of the client's CPU."""
     try:
@@ -308,4 +340,4 @@ def run(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = No
     except ImportError:
         factory = None
     with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(run_async(requests, config, cache))
+        return runner.run(run_async(requests, config, cache, sink))

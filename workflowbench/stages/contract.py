@@ -23,10 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+import duckdb
 from pydantic import BaseModel, ConfigDict
 
 from ..warehouse.reader import ShardReader
-from ..warehouse.shards import CALLS_PREFIX, has_shard, retire, shard_key, supersede, write_shard
+from ..warehouse.schema import table
+from ..warehouse.shards import CALLS_PREFIX, has_shard, parts_dir, retire, shard_key, supersede, write_shard
 
 # Code every stage's rows depend on: this runner, and how the reader picks the current rows.
 RUNNER = (__name__, "workflowbench.warehouse.reader", "workflowbench.warehouse.schema")
@@ -72,7 +74,8 @@ class Reject:
 class Output:
     tables: dict[str, list[dict[str, Any]]]
     rejects: list[Reject] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)  # llm_calls rows of live calls
+    calls: list[dict[str, Any]] = field(default_factory=list)  # llm_calls rows of live calls, for the runner to write
+    journaled: int = 0  # live calls the stage already persisted as they arrived (a warehouse.journal.Journal)
     counts: dict[str, int] = field(default_factory=dict)
     retry: bool = False  # rows failed for a reason a rerun may not have: write under a one-off key
 
@@ -99,7 +102,12 @@ class Stage(Generic[S]):
     settings: type[S]
     plan: Callable[[ShardReader, S], list[Batch]]
     run: Callable[[Batch, ShardReader, S], Output]
-    retention: Literal["cumulative", "latest"] = "latest"
+    # cumulative: keep every shard; latest: a run retires the shards it did not write or reuse;
+    # covered: it retires only those whose kept rows (of the first table it writes, ``covers`` true)
+    # all have a kept row in this run's shards, so overlapping runs keep the union and a run of
+    # failures never removes a good row.
+    retention: Literal["cumulative", "latest", "covered"] = "latest"
+    covers: str = "true"  # SQL over the first written table: the rows a retired shard must not lose
     task: str = ""  # Prefect task name; default "<name>-batch"
     retries: int = 0  # Prefect retries of a batch task
 
@@ -164,7 +172,7 @@ def run_batch(stage: Stage[S], batch: Batch, warehouse: str | os.PathLike[str], 
     write_shard(warehouse, key, tables)
     if not out.retry:
         supersede(warehouse, key)
-    return Result(stage.name, key, False, dict(out.counts), len(out.rejects), len(out.calls))
+    return Result(stage.name, key, False, dict(out.counts), len(out.rejects), len(out.calls) + out.journaled)
 
 
 def finish(stage: Stage[Any], warehouse: str | os.PathLike[str], results: Iterable[Result]) -> int:
@@ -172,7 +180,31 @@ def finish(stage: Stage[Any], warehouse: str | os.PathLike[str], results: Iterab
     write or reuse. Returns how many were removed."""
     if stage.retention == "cumulative":
         return 0
-    return retire(warehouse, stage.name, [r.key for r in results])
+    keep = [r.key for r in results]
+    if stage.retention == "latest":
+        return retire(warehouse, stage.name, keep)
+    return retire(warehouse, stage.name, keep, covered=_coverage(stage, warehouse, keep))
+
+
+def _coverage(stage: Stage[Any], warehouse: str | os.PathLike[str], keep: Sequence[str]) -> Callable[[Path], bool]:
+    """Whether an old shard's rows that matter are all in the shards ``keep``."""
+    main = stage.writes[0]
+    key = ", ".join(f'"{c}"' for c in table(main).key)
+    root = parts_dir(warehouse)
+
+    def ids(paths: Sequence[Path]) -> set[tuple[Any, ...]]:
+        files = [str(p / f"{main}.parquet") for p in paths if (p / f"{main}.parquet").is_file()]
+        if not files:
+            return set()
+        con = duckdb.connect()
+        try:
+            return set(con.execute(f"SELECT DISTINCT {key} FROM read_parquet($f, union_by_name = true) "
+                                   f"WHERE {stage.covers}", {"f": files}).fetchall())
+        finally:
+            con.close()
+
+    held = ids([root / k for k in keep])
+    return lambda shard: ids([shard]) <= held
 
 
 def run_stage(stage: Stage[S], warehouse: str | os.PathLike[str], settings: S,

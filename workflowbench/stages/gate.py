@@ -77,7 +77,7 @@ def gate(name: str, check: Callable[[Sample, G], Verdict], settings: type[G], co
 
     return Stage(name=name, reads=("samples", "plists"), writes=("verdicts",),
                  code=(*code, __name__, "workflowbench.code", "workflowbench.shortcut"),
-                 settings=settings, plan=plan, run=run)
+                 settings=settings, plan=plan, run=run, retention="covered")
 
 
 def samples(reader: ShardReader, ids: tuple[str, ...]) -> list[Sample]:

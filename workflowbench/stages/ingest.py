@@ -8,6 +8,7 @@ there.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ from typing import Any
 from pydantic import Field
 
 from ..shortcut.containers import DEFAULT_LIMITS, Limits
-from ..shortcut.errors import ShortcutError
+from ..shortcut.errors import BadStructure, ShortcutError
 from ..shortcut.model import Workflow, canonical, content_id
 from ..shortcut.reader import read_bytes, read_shortcut
 from ..shortcut.values import dump_value
@@ -45,31 +46,87 @@ class IngestSettings(Settings):
     unversioned = frozenset({"sources", "batch_size"})  # the key names every file and its bytes
 
 
+# A folder with one of these names is where a file was expected (a bundle, or a mistake).
+FILE_SUFFIXES = {".shortcut", ".wflow", ".plist", ".json"}
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    path: str
+    path: str  # as the file system gives it (undecodable bytes as surrogates), to open it
     source: str  # the collection label: the folder the build was pointed at
+    problem: str | None = None  # a reason to reject it without reading: a link loop, a folder, ...
+    detail: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The path as text a row can hold: bytes that are not UTF-8 as backslash escapes."""
+        return shown(self.path)
+
+
+def shown(path: str) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def discover(sources: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
     """Every candidate file under the given folders (or the files themselves), in path order.
 
-    Hidden folders (``.git``) and plainly non-shortcut files (``IGNORED_SUFFIXES``) are skipped;
-    the container of every other file is detected from its content.
+    Hidden folders (``.git``) and plainly non-shortcut files (``IGNORED_SUFFIXES``) are skipped; the
+    container of every other file is detected from its content. Entries that cannot be read as a
+    file come back with a ``problem`` (and become rejects): link loops, dangling links, links to
+    folders (never followed, so nothing is found twice or forever), folders named like a shortcut
+    file, and anything that is not a regular file.
     """
     found: dict[str, SourceFile] = {}
     for src in sources:
         root = Path(src)
-        if root.is_dir():
+        if root.is_dir() and not root.is_symlink():
             label = root.resolve().name
-            for path in sorted(root.rglob("*")):
-                rel = path.relative_to(root).parts
-                if (path.is_file() and path.suffix.lower() not in IGNORED_SUFFIXES and path.name not in IGNORED_NAMES
-                        and not any(part.startswith(".") for part in rel[:-1])):
-                    found.setdefault(str(path), SourceFile(str(path), label))
-        else:  # a single file, or a path that does not exist (rejected when read)
-            found.setdefault(str(root), SourceFile(str(root), root.parent.resolve().name or "."))
+            for entry in _walk(root):
+                found.setdefault(entry, _classify(Path(entry), label))
+        else:  # a single file, a link, or a path that does not exist (rejected when read)
+            label = root.parent.resolve().name or "."
+            found.setdefault(str(root), _classify(root, label) if root.is_symlink() else SourceFile(str(root), label))
     return sorted(found.values(), key=lambda f: f.path)
+
+
+def _walk(folder: Path) -> Iterator[str]:
+    """Paths of the entries below ``folder`` worth a look, without following links."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        suffix = Path(entry.name).suffix.lower()
+        if entry.name in IGNORED_NAMES:
+            continue
+        if entry.is_dir(follow_symlinks=False) and not entry.name.lower().endswith(tuple(FILE_SUFFIXES)):
+            if not entry.name.startswith("."):  # hidden folders (.git) are not looked into
+                yield from _walk(Path(entry.path))
+        elif suffix not in IGNORED_SUFFIXES:
+            yield entry.path
+
+
+def _classify(path: Path, label: str) -> SourceFile:
+    p = str(path)
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:
+            return SourceFile(p, label, "link-loop", "symbolic link that points back to itself")
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return SourceFile(p, label, "link-loop", "symbolic link that points back to itself")
+            return SourceFile(p, label, "dangling-link", f"symbolic link to {shown(os.readlink(path))}, "
+                                                         "which does not exist")
+        if target.is_dir():
+            return SourceFile(p, label, "linked-folder", f"symbolic link to the folder {shown(str(target))}; "
+                                                         "links to folders are not followed")
+        return SourceFile(p, label) if target.is_file() else SourceFile(p, label, "not-a-file", "not a regular file")
+    if path.is_dir():
+        return SourceFile(p, label, "not-a-file", "a folder, where a shortcut file was expected")
+    if not path.is_file():
+        return SourceFile(p, label, "not-a-file", "not a regular file (a pipe, socket or device)")
+    return SourceFile(p, label)
 
 
 def batches(files: Sequence[SourceFile], size: int) -> Iterator[list[SourceFile]]:
@@ -81,6 +138,8 @@ def batches(files: Sequence[SourceFile], size: int) -> Iterator[list[SourceFile]
 
 def file_digest(path: str) -> str:
     """Content hash used for shard keys; unreadable files get a stable placeholder."""
+    if not os.path.isfile(path):  # opening a pipe would wait for a writer
+        return "unreadable"
     try:
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
@@ -90,7 +149,7 @@ def file_digest(path: str) -> str:
 
 def plan(reader: ShardReader, settings: IngestSettings) -> list[Batch]:
     files = discover(settings.sources)
-    return [Batch(tuple((f.path, file_digest(f.path)) for f in chunk), tuple(chunk))
+    return [Batch(tuple((f.path, f.problem or file_digest(f.path)) for f in chunk), tuple(chunk))
             for chunk in batches(files, settings.batch_size)]
 
 
@@ -107,24 +166,31 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
     kept: list[Item] = []
     for f in files:
         digest = None
+        if f.problem is not None:
+            out.rejects.append(Reject(f.shown, f.problem, f.detail, f.source))
+            continue
         try:
             data = read_bytes(f.path, limits)
             digest = hashlib.sha256(data).hexdigest()
-            wf = read_shortcut(data, name=Path(f.path).stem, limits=limits)
-            wf.source = f.path
+            wf = read_shortcut(data, name=shown(Path(f.path).stem), limits=limits)
+            wf.source = f.shown
+            if not wf.has_actions:  # the reader keeps such a dictionary as it is; it is not a shortcut
+                raise BadStructure(f.shown, "no WFWorkflowActions: a dictionary, but not a shortcut",
+                                   reason="no-workflow-actions")
             rows = workflow_rows(wf, f, digest, len(data), at)
         except ShortcutError as exc:
-            out.rejects.append(Reject(f.path, exc.reason, exc.detail, f.source, digest))
+            out.rejects.append(Reject(f.shown, exc.reason, shown(exc.detail), f.source, digest))
             continue
         except Exception as exc:  # a bug, not bad input: keep the batch going and say so
-            out.rejects.append(Reject(f.path, "internal-error", f"{type(exc).__name__}: {exc}", f.source, digest))
+            detail = shown(f"{type(exc).__name__}: {exc}")
+            out.rejects.append(Reject(f.shown, "internal-error", detail, f.source, digest))
             continue
         out.tables["files"].append(rows["files"][0])
         sid = rows["files"][0]["shortcut_id"]
         if sid in seen:
             continue  # another encoding of a shortcut already in this batch
         seen.add(sid)
-        kept.append(Item(sid, wf, f.source, f.path, digest))
+        kept.append(Item(sid, wf, f.source, f.shown, digest))
         for table in ("shortcuts", "actions", "defects", "plists"):
             out.tables[table].extend(rows[table])
     rejected = len(out.rejects)
@@ -151,13 +217,13 @@ def workflow_rows(
     depths, roles, defects = wf.depths, wf.roles, wf.defects
     return {
         "shortcuts": [{
-            "id": sid, "name": wf.name, "source": f.source, "source_path": f.path, "container": wf.container,
+            "id": sid, "name": wf.name, "source": f.source, "source_path": f.shown, "container": wf.container,
             "signing": wf.signing.kind, "bytes": size, "file_sha256": digest, "action_count": len(wf.actions),
             "max_depth": wf.max_depth, "defect_count": len(defects),
             "client_version": None if wf.client_version is None else str(wf.client_version), "ingested_at": now,
         }],
         "files": [{
-            "path": f.path, "source": f.source, "file_sha256": digest, "bytes": size, "container": wf.container,
+            "path": f.shown, "source": f.source, "file_sha256": digest, "bytes": size, "container": wf.container,
             "shortcut_id": sid, "ingested_at": now,
         }],
         "actions": [

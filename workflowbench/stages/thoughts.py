@@ -24,6 +24,7 @@ from ..llm.cache import WarehouseCache
 from ..thoughts import llm_backend, offline
 from ..thoughts.base import ApiDoc, Seed, Thoughts
 from ..thoughts.chunks import with_comments
+from ..warehouse.journal import Journal
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Settings, Stage, code_version, now
 
@@ -72,15 +73,16 @@ def run(batch: Batch, reader: ShardReader, settings: ThoughtsSettings) -> Output
         model, versions = offline_model(), None
         results: dict[str, Thoughts | str] = {s.shortcut_id: _offline(s, apis) for s in seeds}
         chunks = dict.fromkeys(results, 1)
-    else:
+    else:  # answers are journaled as they arrive, so a kill loses none that came back
         model, versions = config.model, llm_backend.prompt_versions()
-        results, calls, chunks = llm_backend.think(seeds, apis, config, WarehouseCache(reader.warehouse),
-                                                   settings.budget)
+        with Journal(reader.warehouse) as journal:
+            results, calls, chunks = llm_backend.think(seeds, apis, config, WarehouseCache(reader.warehouse),
+                                                       settings.budget, journal.write)
     rows = [sample_row(s, results[s.shortcut_id], OFFLINE if config is None else "openai", model, versions,
                        chunks[s.shortcut_id], at) for s in seeds]
     ok = sum(r["status"] == "ok" for r in rows)
-    return Output({"samples": rows}, calls=calls, counts={"ok": ok, "failed": len(rows) - ok, "calls": len(calls)},
-                  retry=ok < len(rows))
+    return Output({"samples": rows}, journaled=len(calls), counts={"ok": ok, "failed": len(rows) - ok,
+                                                                    "calls": len(calls)}, retry=ok < len(rows))
 
 
 def load_apis(reader: ShardReader) -> dict[str, ApiDoc]:
@@ -138,4 +140,5 @@ def _offline(seed: Seed, apis: Mapping[str, ApiDoc]) -> Thoughts | str:
 THOUGHTS: Stage[ThoughtsSettings] = Stage(
     name=STAGE, reads=("code", "plists", "shortcuts", "apis", "api_params", "shortcut_categories"),
     writes=("samples",), code=CODE, settings=ThoughtsSettings, plan=plan, run=run, task="thoughts-batch",
+    retention="covered", covers="status = 'ok'",
 )

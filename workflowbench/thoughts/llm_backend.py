@@ -5,7 +5,7 @@ in each request's check, transport in ``workflowbench.llm``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,9 +92,10 @@ def _plan_text(steps: Sequence[str], budget_chars: int) -> str:
 
 
 def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, cache: llm.Cache | None,
-          budget_tokens: int) -> tuple[dict[str, Thoughts | str], list[dict[str, Any]], dict[str, int]]:
+          budget_tokens: int, sink: Callable[[dict[str, Any]], None] | None = None,
+          ) -> tuple[dict[str, Thoughts | str], list[dict[str, Any]], dict[str, int]]:
     """Thoughts (or the reason there are none) per shortcut id, the llm_calls rows of live calls, and
-    how many pieces each shortcut's code was split into."""
+    how many pieces each shortcut's code was split into. ``sink`` gets each row as it arrives."""
     work = []
     for seed in seeds:
         lines = action_lines(seed.code)
@@ -102,7 +103,7 @@ def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, 
     rows: list[dict[str, Any]] = []
 
     def ask(requests: list[tuple[_Work, Request]]) -> list[tuple[_Work, llm.Answer]]:
-        answers = llm.run([r for _, r in requests], config, cache)
+        answers = llm.run([r for _, r in requests], config, cache, sink)
         rows.extend(a.row for a in answers if a.row is not None)
         out = []
         for (w, _), answer in zip(requests, answers):

@@ -2,16 +2,17 @@
 (``shards``), stages read each other's shards (``reader``), and ``publish`` loads them all into
 one DuckDB file."""
 
-from .publish import DEFAULT_WAREHOUSE, Published, connect, publish
+from .publish import DEFAULT_WAREHOUSE, Published, check_query, connect, publish
 from .reader import ShardReader
 from .schema import Table, current_sql, schema_sql, table, tables
-from .shards import has_shard, parts_dir, retire, shard_key, write_shard
+from .shards import has_shard, parts_dir, retire, shard_key, sweep, write_shard
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
     "Published",
     "ShardReader",
     "Table",
+    "check_query",
     "connect",
     "current_sql",
     "has_shard",
@@ -20,6 +21,7 @@ __all__ = [
     "retire",
     "schema_sql",
     "shard_key",
+    "sweep",
     "table",
     "tables",
     "write_shard",

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from .schema import current_sql, schema_sql, tables
-from .shards import finished, parts_dir
+from .shards import finished, owner, parts_dir, sweep
 
 DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
 
@@ -30,8 +30,9 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
     """Load every shard into a fresh warehouse file and swap it in place of the old one."""
     target = Path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
+    sweep(target)
     shards = finished(target)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    staging = target.with_name(f".{target.name}.{owner()}-{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
     try:
         con = duckdb.connect(str(staging))
@@ -54,11 +55,30 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
 
 
 def connect(warehouse: str | os.PathLike[str] = DEFAULT_WAREHOUSE) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published warehouse."""
+    """A read-only connection to the published warehouse that reaches no other file than its shards
+    (``read_parquet`` of ``<warehouse>.parts/``): no other file is read or written, nothing is
+    attached or installed, and the connection's settings cannot be changed back."""
     path = Path(warehouse)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no warehouse yet; run `workflowbench build` first")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
+    shards = str(parts_dir(path).resolve()).replace("'", "''") + os.sep
+    con.execute(f"SET allowed_directories = ['{shards}']")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
-__all__ = ["DEFAULT_WAREHOUSE", "Published", "connect", "parts_dir", "publish"]
+# Statements a query may hold: reading, never COPY, EXPORT, ATTACH, INSTALL, SET or writes.
+QUERY_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
+
+
+def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse (ValueError) a query with a statement that is not a read."""
+    for statement in con.extract_statements(sql):
+        kind = statement.type.name
+        if kind not in QUERY_STATEMENTS:
+            raise ValueError(f"only queries are allowed, not {kind} statements")
+
+
+__all__ = ["DEFAULT_WAREHOUSE", "Published", "check_query", "connect", "parts_dir", "publish"]

@@ -168,9 +168,10 @@ CREATE TABLE catalog_findings (
 -- Training samples in the WorkflowBench format (query, apis, task_plan, workflow_code). Seed samples
 -- come from real shortcuts through the thoughts stage; every row names the backend and model that
 -- wrote its thoughts. A sample whose thoughts could not be made is kept with status 'failed' and the
--- reason, never filled in. The latest thoughts run wins.
+-- reason, never filled in. An ok row wins over a failed one (a failed retry never hides a good
+-- sample), then the latest.
 -- key: sample_id
--- keep: created_at DESC
+-- keep: status = 'ok' DESC, created_at DESC
 CREATE TABLE samples (
     sample_id       VARCHAR PRIMARY KEY,
     shortcut_id     VARCHAR NOT NULL,
@@ -203,7 +204,7 @@ CREATE TABLE llm_calls (
     base_url        VARCHAR NOT NULL,
     model           VARCHAR NOT NULL,
     status          VARCHAR NOT NULL,   -- ok | failed
-    error           VARCHAR,            -- rate-limit / http / timeout / connection / invalid-json / schema / truncated / check
+    error           VARCHAR,            -- rate-limit / http / timeout / connection refused / connection dropped / invalid-json / schema / truncated / check
     attempts        INTEGER NOT NULL,   -- HTTP requests sent: retries and repair turns included
     repairs         INTEGER NOT NULL,   -- extra turns asking to fix an unusable answer
     json_mode       VARCHAR NOT NULL,   -- json_schema | json_object (server without structured output)

@@ -13,8 +13,9 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def write_shard(warehouse: str | os.PathLike[str], key: str, tables: Mapping[str
     final = root / key
     if final.is_dir():
         return False
-    tmp = root / f".tmp-{key}-{uuid.uuid4().hex}"
+    tmp = root / f".tmp-{key}-{owner()}-{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
         for name, rows in tables.items():
@@ -103,11 +104,56 @@ def supersede(warehouse: str | os.PathLike[str], key: str) -> int:
     return removed
 
 
-def retire(warehouse: str | os.PathLike[str], stage: str, keep: Iterable[str]) -> int:
-    """Remove ``stage``'s shards not in ``keep`` (for stages whose newest run replaces the last)."""
+def owner() -> str:
+    """Who is writing a temporary file: host and process, so a later run can tell a dead writer's
+    leftovers from a live writer's work."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _dead(name: str) -> bool:
+    """True if ``name`` carries this host's name and the id of a process that no longer runs."""
+    host = socket.gethostname()
+    m = re.search(rf"[.-]{re.escape(host)}-(\d+)-[0-9a-f]{{32}}(?:\.tmp|\.tmp\.wal|\.jsonl)?$", name)
+    if m is None:
+        return False
+    try:
+        os.kill(int(m[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def sweep(warehouse: str | os.PathLike[str]) -> int:
+    """Clear what killed writers left, for processes of this host that no longer run: temporary
+    shard directories and publish staging files are removed, LLM call journals become shards.
+    Returns how many were handled."""
+    target, removed = Path(warehouse), 0
+    root = parts_dir(target)
+    for tmp in root.glob(".tmp-*") if root.is_dir() else []:
+        if _dead(tmp.name):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed += 1
+    from .journal import PREFIX, publish_journal  # journals write shards: imported here, not at the top
+
+    for journal in root.glob(f"{PREFIX}*.jsonl") if root.is_dir() else []:
+        if _dead(journal.name):  # the answers a killed run received become a shard
+            publish_journal(target, journal)
+            removed += 1
+    for staging in target.parent.glob(f".{target.name}.*") if target.parent.is_dir() else []:
+        if _dead(staging.name):
+            staging.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def retire(warehouse: str | os.PathLike[str], stage: str, keep: Iterable[str],
+           covered: Callable[[Path], bool] | None = None) -> int:
+    """Remove ``stage``'s shards not in ``keep`` (and, if given, ``covered``: nothing of theirs lost)."""
     keep, removed = set(keep), 0
     for shard in finished(warehouse):
-        if stage_of(shard.name) == stage and shard.name not in keep:
+        if stage_of(shard.name) == stage and shard.name not in keep and (covered is None or covered(shard)):
             shutil.rmtree(shard, ignore_errors=True)
             removed += 1
     return removed
