@@ -20,7 +20,7 @@ from workflowbench.llm.config import resolve
 from workflowbench.llm.preflight import check_endpoint
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
-from workflowbench.stages.contract import Batch, Result, Settings, Stage, finish, run_batch
+from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
@@ -53,8 +53,12 @@ def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings) -> tuple
     results = [f.result() for f in runner.map(unmapped(stage.name), planned, warehouse=unmapped(warehouse),
                                                 settings=unmapped(settings))]
     finish(stage, warehouse, results)
-    get_run_logger().info("%s: %d batches (%d unchanged and skipped)", stage.name, len(results),
-                          sum(r.skipped for r in results))
+    logger = get_run_logger()
+    logger.info("%s: %d batches (%d unchanged and skipped)", stage.name, len(results),
+                sum(r.skipped for r in results))
+    warning = verdict(stage, results)  # raises StageFailed when every item failed
+    if warning:
+        logger.warning(warning)
     return planned, results
 
 
@@ -101,7 +105,13 @@ def build_bench(
         CATALOG.name: {"catalogs": catalogs},
         THOUGHTS.name: {"budget": thoughts_budget, "llm": config},
     }, settings)
-    done = {stage.name: run_in_tasks(stage, warehouse, chosen[stage.name]) for stage in PIPELINE}
+    done = {}
+    for stage in PIPELINE:
+        try:
+            done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name])
+        except StageFailed:
+            publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
+            raise
     publish_task(warehouse)
     summary = build_summary(warehouse)
     files, ingest = done[INGEST.name]
@@ -120,7 +130,7 @@ def build_bench(
                 summary["code"]["failed"])
     samples = Counter({status: n for _, _, status, n in summary["samples"]})
     verdicts: Counter[str] = Counter()
-    for _, verdict, _, n in summary["verdicts"]:
-        verdicts[verdict] += n
+    for _, decided, _, n in summary["verdicts"]:
+        verdicts[decided] += n
     return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected),
             "samples": dict(samples), "verdicts": dict(verdicts)}

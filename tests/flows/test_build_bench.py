@@ -191,3 +191,22 @@ def test_bad_settings_fail_the_run_before_any_stage(tmp_path: Path, bad: dict) -
     with pytest.raises(Exception, match=r"no-such-stage|least|budget|colour"):
         build_bench(sources=[str(RAW)], warehouse=str(target), **bad)
     assert not wh.parts_dir(target).exists()
+
+
+def test_a_stage_whose_every_item_failed_fails_the_run_and_a_partial_failure_completes(tmp_path: Path) -> None:
+    from workflowbench.stages.contract import StageFailed
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for i in range(3):
+        (bad / f"junk{i}.shortcut").write_bytes(b"not a shortcut " * i)
+    target = tmp_path / "f.duckdb"
+    with pytest.raises(StageFailed, match=r"stage ingest: all 3 items failed \(unknown-format 3\)"):
+        build_bench(sources=[str(bad)], warehouse=str(target))
+    with wh.connect(target) as con:  # published all the same: the rejects can be queried
+        assert con.execute("SELECT count(*) FROM rejects").fetchone() == (3,)
+    cli = CliRunner().invoke(app, ["build", "-s", str(bad), "-w", str(tmp_path / "g.duckdb")])
+    assert cli.exit_code == 1 and "stage ingest: all 3 items failed" in cli.output
+    expect = write_mixed_folder(tmp_path / "mixed")  # 4 of 8 files are bad: a warning, not a failure
+    result = build_bench(sources=[str(tmp_path / "mixed")], warehouse=str(tmp_path / "m.duckdb"))
+    assert result["shortcuts"] == expect["shortcuts"] and sum(result["rejects"].values()) == expect["rejects"]

@@ -117,3 +117,15 @@ def test_a_stage_may_write_only_what_it_declares(tmp_path: Path) -> None:
         run_batch(toy(tables=("apps", "apis")), Batch((("a", "v1"),), ("a",)), tmp_path / "w.duckdb",
                   ToySettings())
     assert not wh.parts_dir(tmp_path / "w.duckdb").exists()
+
+
+def test_a_run_says_when_items_failed() -> None:
+    from workflowbench.stages.contract import StageFailed, verdict
+
+    stage = toy()
+    clean = Result("toy", "k1", False, items=5)
+    partly = Result("toy", "k2", False, items=4, failures={"bad-id": 1, "other": 2})
+    assert verdict(stage, [clean]) is None and verdict(stage, [Result("toy", "k3", True)]) is None
+    assert verdict(stage, [clean, partly]) == "stage toy: 3 of 9 items failed (other 2, bad-id 1)"
+    with pytest.raises(StageFailed, match=r"stage toy: all 4 items failed \(bad-id 4\)"):
+        verdict(stage, [Result("toy", "k4", False, items=4, failures={"bad-id": 4})])

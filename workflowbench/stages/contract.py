@@ -76,6 +76,8 @@ class Output:
     rejects: list[Reject] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)  # llm_calls rows of live calls, for the runner to write
     journaled: int = 0  # live calls the stage already persisted as they arrived (a warehouse.journal.Journal)
+    items: int = 0  # what the batch worked on (files, samples, ...), and how many of them failed, why
+    failures: dict[str, int] = field(default_factory=dict)  # reason -> count
     counts: dict[str, int] = field(default_factory=dict)
     retry: bool = False  # rows failed for a reason a rerun may not have: write under a one-off key
 
@@ -88,9 +90,15 @@ class Result:
     counts: Mapping[str, int] = field(default_factory=dict)
     rejects: int = 0
     calls: int = 0
+    items: int = 0
+    failures: Mapping[str, int] = field(default_factory=dict)
 
     def count(self, name: str) -> int:
         return int(self.counts.get(name, 0))
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,8 @@ def run_batch(stage: Stage[S], batch: Batch, warehouse: str | os.PathLike[str], 
     write_shard(warehouse, key, tables)
     if not out.retry:
         supersede(warehouse, key)
-    return Result(stage.name, key, False, dict(out.counts), len(out.rejects), len(out.calls) + out.journaled)
+    return Result(stage.name, key, False, dict(out.counts), len(out.rejects), len(out.calls) + out.journaled,
+                  out.items, dict(out.failures))
 
 
 def finish(stage: Stage[Any], warehouse: str | os.PathLike[str], results: Iterable[Result]) -> int:
@@ -223,6 +232,26 @@ def run_stage(stage: Stage[S], warehouse: str | os.PathLike[str], settings: S,
             progress(batch, result)
     finish(stage, warehouse, results)
     return results
+
+
+class StageFailed(RuntimeError):
+    """Every item a stage worked on in this run failed."""
+
+
+def verdict(stage: Stage[Any], results: Sequence[Result]) -> str | None:
+    """None when nothing failed; a warning when some items failed; ``StageFailed`` when all did."""
+    items = sum(r.items for r in results)
+    failures: dict[str, int] = {}
+    for r in results:
+        for reason, n in r.failures.items():
+            failures[reason] = failures.get(reason, 0) + n
+    failed = sum(failures.values())
+    if not failed:
+        return None
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(failures.items(), key=lambda kv: -kv[1])[:5])
+    if failed >= items:
+        raise StageFailed(f"stage {stage.name}: all {items} items failed ({reasons})")
+    return f"stage {stage.name}: {failed} of {items} items failed ({reasons})"
 
 
 def totals(results: Sequence[Result]) -> dict[str, int]:

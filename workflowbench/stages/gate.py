@@ -73,11 +73,20 @@ def gate(name: str, check: Callable[[Sample, G], Verdict], settings: type[G], co
             out.append({"sample_id": sample.sample_id, "gate": name, "verdict": kind,
                         "reason": getattr(verdict, "reason", None), "detail": getattr(verdict, "detail", None),
                         "decided_at": at})
-        return Output({"verdicts": out}, counts=counts)
+        return Output({"verdicts": out}, counts=counts, items=len(out), failures=_tally(out))
 
     return Stage(name=name, reads=("samples", "plists"), writes=("verdicts",),
                  code=(*code, __name__, "workflowbench.code", "workflowbench.shortcut"),
                  settings=settings, plan=plan, run=run, retention="covered")
+
+
+def _tally(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Unknown verdicts by reason: the gate's own failures (a drop is a decision, not a failure)."""
+    out: dict[str, int] = {}
+    for v in rows:
+        if v["verdict"] == "unknown":
+            out[f"unknown: {v['reason']}"] = out.get(f"unknown: {v['reason']}", 0) + 1
+    return out
 
 
 def samples(reader: ShardReader, ids: tuple[str, ...]) -> list[Sample]:

@@ -198,6 +198,9 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
     code, failures = transpile_batch(kept, at)
     out.tables["code"] = code
     out.rejects.extend(failures)
+    out.items = len(files)
+    for r in out.rejects[:rejected]:  # files the batch could not read; transpile failures keep their file
+        out.failures[r.reason] = out.failures.get(r.reason, 0) + 1
     out.counts = {"files": len(files), "shortcuts": len(out.tables["shortcuts"]),
                   "actions": len(out.tables["actions"]), "rejected": rejected,
                   "transpiled": sum(r["status"] == "ok" for r in code), "transpile_failed": len(failures)}

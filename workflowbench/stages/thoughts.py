@@ -81,8 +81,14 @@ def run(batch: Batch, reader: ShardReader, settings: ThoughtsSettings) -> Output
     rows = [sample_row(s, results[s.shortcut_id], OFFLINE if config is None else "openai", model, versions,
                        chunks[s.shortcut_id], at) for s in seeds]
     ok = sum(r["status"] == "ok" for r in rows)
+    failures: dict[str, int] = {}
+    for r in rows:
+        if r["status"] != "ok":
+            reason = ":".join(str(r["error"]).split(":")[:2])  # 'comments: schema', 'offline: KeyError'
+            failures[reason] = failures.get(reason, 0) + 1
     return Output({"samples": rows}, journaled=len(calls), counts={"ok": ok, "failed": len(rows) - ok,
-                                                                    "calls": len(calls)}, retry=ok < len(rows))
+                                                                    "calls": len(calls)}, retry=ok < len(rows),
+                  items=len(rows), failures=failures)
 
 
 def load_apis(reader: ShardReader) -> dict[str, ApiDoc]:
