@@ -109,14 +109,19 @@ def build(
             check_endpoint(config)
         except EndpointError as exc:
             _fail(f"the endpoint does not answer: {exc}")
+    from contextlib import nullcontext
+
+    from flows.server import temporary_server, wanted
+
     from .stages.contract import StageFailed
 
     try:
-        result = build_bench(sources=[str(s) for s in source] if source else None, warehouse=str(warehouse),
-                             batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
-                             llm_base_url=llm_base_url, model=model,
-                             llm_options=llm_options if llm_options.model_fields_set else None,
-                             thoughts_budget=thoughts_budget, settings=chosen or None)
+        with temporary_server() if wanted() else nullcontext():
+            result = build_bench(sources=[str(s) for s in source] if source else None, warehouse=str(warehouse),
+                                 batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
+                                 llm_base_url=llm_base_url, model=model,
+                                 llm_options=llm_options if llm_options.model_fields_set else None,
+                                 thoughts_budget=thoughts_budget, settings=chosen or None)
     except StageFailed as exc:
         err.print("[red]error[/red]", escape(str(exc)))
         raise typer.Exit(1) from None
