@@ -525,3 +525,35 @@ def test_command_line(unsupported: bool) -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+@pytest.mark.timeout(60)
+def test_command_line_faults_and_thoughts_answers() -> None:
+    command = [sys.executable, "-m", "tests.support.llm_server", "--port", "0", "--answers", "thoughts",
+               "--fault", "server_error:503*2", "--fault", "rate_limit:0.1"]
+    with subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                          text=True) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split()[1]
+            plan = [{"role": "system", "content": "Plan."}, {"role": "user", "content": "Write the plan for: x"}]
+            with openai.OpenAI(base_url=url, api_key=API_KEY, max_retries=0, timeout=10) as c:
+                for error in (openai.InternalServerError, openai.InternalServerError, openai.RateLimitError):
+                    with pytest.raises(error):
+                        c.chat.completions.create(model="m", messages=plan)
+                reply = c.chat.completions.create(model="m", messages=plan)
+            assert json.loads(reply.choices[0].message.content or "")["steps"]
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_fault_specs() -> None:
+    import argparse
+
+    from tests.support.llm_server import parse_fault
+
+    assert [f.kind for f in parse_fault("drop*3")] == ["drop"] * 3
+    assert parse_fault("slow:0.5")[0].delay == 0.5 and parse_fault("server_error:502")[0].status == 502
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown fault"):
+        parse_fault("explode")

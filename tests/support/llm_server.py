@@ -747,16 +747,49 @@ async def _serve(server: LLMServer) -> None:
         await server.close()
 
 
+FAULTS: dict[str, Callable[..., Fault]] = {
+    "rate_limit": Fault.rate_limit, "server_error": lambda status="500": Fault.server_error(int(status)),
+    "slow": lambda delay="5": Fault.slow(float(delay)), "malformed_json": Fault.malformed_json,
+    "schema_break": Fault.schema_break, "truncated": Fault.truncated, "drop": Fault.drop,
+    "bad_request": lambda status="400": Fault.bad_request(int(status)),
+}
+
+
+def parse_fault(spec: str) -> list[Fault]:
+    """``KIND[:ARG][*COUNT]`` (``rate_limit:0.5``, ``server_error:503*3``, ``drop``) as faults."""
+    body, _, count = spec.partition("*")
+    kind, colon, arg = body.partition(":")
+    if kind not in FAULTS:
+        raise argparse.ArgumentTypeError(f"unknown fault {kind!r}; one of {', '.join(FAULTS)}")
+    try:
+        if kind == "rate_limit":
+            fault = Fault.rate_limit(float(arg)) if colon else Fault.rate_limit()
+        else:
+            fault = FAULTS[kind](arg) if colon else FAULTS[kind]()
+        return [fault] * (int(count) if count else 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{spec!r}: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.llm_server", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--json-schema-unsupported", action="store_true",
                         help="answer 400 to json_schema response formats, like a server with JSON mode only")
+    parser.add_argument("--fault", type=parse_fault, action="append", default=[], metavar="KIND[:ARG][*COUNT]",
+                        help=f"fail the next requests in this order (repeatable); kinds: {', '.join(FAULTS)}")
+    parser.add_argument("--answers", choices=("schema", "thoughts"), default="schema",
+                        help="schema: any instance of the requested schema; thoughts: answers the thoughts "
+                             "stage's checks accept (a comment per given line, plan steps, a request)")
     args = parser.parse_args(argv)
     _raise_fd_limit()
-    server = LLMServer(latency=args.latency, port=args.port,
+    answer = None
+    if args.answers == "thoughts":
+        from tests.support.scripted import answer
+    server = LLMServer(latency=args.latency, port=args.port, answer=answer,
                        json_schema_supported=not args.json_schema_unsupported, record=False)
+    server.script(*(f for faults in args.fault for f in faults))
     asyncio.run(_serve(server))
     return 0
 
