@@ -5,7 +5,6 @@ hundreds of items, never one, because a task run costs ~10 ms."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from typing import Any
 
@@ -21,7 +20,7 @@ from workflowbench.llm.preflight import check_endpoint
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
-from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST
+from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
@@ -93,9 +92,7 @@ def build_bench(
     logger = get_run_logger()
     if swept := wh.sweep(warehouse):
         logger.info("removed %d temporary files that killed runs left", swept)
-    missing = [s for s in sources or DEFAULT_SOURCES if not os.path.lexists(s)]
-    if missing:  # refused before any work, so no permanent reject is left for a typo
-        raise FileNotFoundError(f"sources that do not exist: {', '.join(missing)}")
+    check_sources(sources or DEFAULT_SOURCES)
     config = resolve(llm_base_url, model, llm_options)
     if config is not None:
         check_endpoint(config)

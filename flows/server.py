@@ -4,7 +4,6 @@ server is a child process that outlives a killed parent and keeps listening."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -54,5 +53,6 @@ def temporary_server(timeout: int = 90) -> Iterator[str]:
 
 
 def wanted() -> bool:
-    """True when no Prefect server is configured, so the build needs a temporary one."""
-    return not (os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value())
+    """True when no Prefect server is configured (settings include the environment), so the build
+    needs a temporary one."""
+    return not PREFECT_API_URL.value()

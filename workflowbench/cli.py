@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,7 +23,7 @@ from .shortcut.errors import ShortcutError
 from .shortcut.reader import read_shortcut
 from .shortcut.writer import write_shortcut
 from .stages.contract import Batch, Result, run_stage, totals
-from .stages.ingest import INGEST, IngestSettings
+from .stages.ingest import INGEST, IngestSettings, check_sources
 from .stages.thoughts import DEFAULT_BUDGET
 from .stages.transpile import checked
 
@@ -349,9 +348,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def _sources_exist(paths: list[Path]) -> None:
-    missing = [str(p) for p in paths if not os.path.lexists(p)]
-    if missing:
-        _fail(f"{', '.join(missing)}: no such file or folder")
+    try:
+        check_sources(paths)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
 
 
 def _stage_settings(items: list[str]) -> dict[str, dict[str, Any]]:

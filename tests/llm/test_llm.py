@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,10 +71,9 @@ def test_rerun_hits_the_cache_with_zero_requests(server: LLMServer) -> None:
 
 def test_rate_limit_honours_retry_after(server: LLMServer) -> None:
     server.script(Fault.rate_limit(retry_after=0.6))
-    started = time.monotonic()
     [a] = run([req()], config(server))
     assert a.status == "ok" and a.row and a.row["attempts"] == 2
-    assert time.monotonic() - started >= 0.55  # waited as told, not the default back-off
+    assert a.backoff == pytest.approx(0.6)  # waited as told, not the default back-off
     assert server.requests == 2
 
 
@@ -207,9 +205,25 @@ def test_retry_after_forms() -> None:
     assert retry_after(E({})) is None and retry_after(None) is None
 
 
+class VirtualClock:
+    """Time that passes only when the code under test sleeps: rate limits checked without a wall clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 1e-9)  # a real clock always moves on; float sums might not
+        await asyncio.sleep(0)
+
+
 def test_limiter_bounds_concurrency_and_rate() -> None:
-    async def go() -> tuple[int, float]:
-        limiter = Limiter(concurrency=3, requests_per_minute=600)  # 10/s, bursts of 10
+    clock = VirtualClock()
+
+    async def go() -> int:
+        limiter = Limiter(concurrency=3, requests_per_minute=600, clock=clock, sleep=clock.sleep)  # 10/s, bursts of 10
         inside = peak = 0
 
         async def one() -> None:
@@ -220,22 +234,21 @@ def test_limiter_bounds_concurrency_and_rate() -> None:
                 await asyncio.sleep(0.01)
                 inside -= 1
 
-        started = time.monotonic()
         await asyncio.gather(*(one() for _ in range(25)))
-        return peak, time.monotonic() - started
+        return peak
 
-    peak, took = asyncio.run(go())
-    assert peak == 3
-    assert took >= 1.2  # 25 requests at 10/s after a burst of 10 need at least ~1.5 s
+    assert asyncio.run(go()) == 3
+    assert clock.now == pytest.approx(1.5)  # 25 requests at 10/s after a burst of 10
 
-    async def tokens() -> float:
-        bucket = TokenBucket(rate=1000, capacity=1000)
-        started = time.monotonic()
+    tokens = VirtualClock()
+
+    async def take() -> None:
+        bucket = TokenBucket(rate=1000, capacity=1000, clock=tokens, sleep=tokens.sleep)
         for _ in range(3):
             await bucket.take(1000)
-        return time.monotonic() - started
 
-    assert asyncio.run(tokens()) >= 1.8
+    asyncio.run(take())
+    assert tokens.now == pytest.approx(2.0)
 
 
 def test_network_failures_are_named_for_what_they_are(server: LLMServer) -> None:

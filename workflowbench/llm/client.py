@@ -50,6 +50,7 @@ class Answer:
     error: str | None = None
     cached: bool = False
     row: dict[str, Any] | None = None  # the llm_calls row of a live call
+    backoff: float = 0.0  # seconds a live call waited between attempts (Retry-After or back-off)
 
 
 class Cache(Protocol):
@@ -220,8 +221,13 @@ class _Session:
 
     async def _create(self, request: Request, turns: list[dict[str, str]], stats: dict[str, Any]) -> Any:
         estimate = sum(len(m["content"]) for m in request.messages) // 4 + self.config.max_tokens
+        def wait(state: RetryCallState) -> float:
+            seconds = self._wait(state)
+            stats["backoff"] += seconds
+            return seconds
+
         retrying = AsyncRetrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(self.config.attempts),
-                                 wait=self._wait, reraise=True)
+                                 wait=wait, reraise=True)
         async for attempt in retrying:
             with attempt:
                 stats["attempts"] += 1
@@ -246,7 +252,7 @@ class _Session:
         raise AssertionError("unreachable")  # AsyncRetrying reraises the last error
 
     async def call(self, request: Request, fp: str) -> Answer:
-        stats: dict[str, Any] = {"attempts": 0, "tokens_in": 0, "tokens_out": 0, "seconds": 0.0}
+        stats: dict[str, Any] = {"attempts": 0, "tokens_in": 0, "tokens_out": 0, "seconds": 0.0, "backoff": 0.0}
         turns: list[dict[str, str]] = []
         content: str | None = None
         finish: str | None = None
@@ -277,7 +283,7 @@ class _Session:
             "response": json.dumps(data, ensure_ascii=False) if status == "ok" else None,
             "created_at": datetime.now(UTC).replace(tzinfo=None),
         }
-        return Answer(request, fp, status, data if status == "ok" else None, error, False, row)
+        return Answer(request, fp, status, data if status == "ok" else None, error, False, row, stats["backoff"])
 
 
 def _content(response: dict[str, Any]) -> tuple[str | None, str | None]:

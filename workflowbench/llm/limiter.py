@@ -6,22 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class TokenBucket:
     """``rate`` units per second, bursts up to ``capacity``; a rate of 0 means no limit."""
 
-    def __init__(self, rate: float, capacity: float | None = None) -> None:
+    def __init__(self, rate: float, capacity: float | None = None, clock: Clock = time.monotonic,
+                 sleep: Sleep = asyncio.sleep) -> None:
         self.rate = rate
         self.capacity = capacity if capacity is not None else max(rate, 1.0)
+        self.clock, self.sleep = clock, sleep  # replaceable, so a test can run on a clock it controls
         self.level = self.capacity
-        self.stamp = time.monotonic()
+        self.stamp = clock()
         self.lock = asyncio.Lock()
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
         self.stamp = now
 
@@ -32,7 +37,7 @@ class TokenBucket:
         async with self.lock:  # FIFO: a big request is not starved by small ones
             self._refill()
             while self.level < amount:
-                await asyncio.sleep((amount - self.level) / self.rate)
+                await self.sleep((amount - self.level) / self.rate)
                 self._refill()
             self.level -= amount
 
@@ -43,11 +48,12 @@ class TokenBucket:
 
 
 class Limiter:
-    def __init__(self, concurrency: int, requests_per_minute: float = 0.0, tokens_per_minute: float = 0.0) -> None:
+    def __init__(self, concurrency: int, requests_per_minute: float = 0.0, tokens_per_minute: float = 0.0,
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.slots = asyncio.Semaphore(max(1, concurrency))
         # Buckets hold one second's worth (at least one request) so a start does not burst a minute's budget.
-        self.requests = TokenBucket(requests_per_minute / 60, max(1.0, requests_per_minute / 60))
-        self.tokens = TokenBucket(tokens_per_minute / 60, max(1.0, tokens_per_minute / 6))  # 10 s of tokens
+        self.requests = TokenBucket(requests_per_minute / 60, max(1.0, requests_per_minute / 60), clock, sleep)
+        self.tokens = TokenBucket(tokens_per_minute / 60, max(1.0, tokens_per_minute / 6), clock, sleep)  # 10 s
 
     @asynccontextmanager
     async def slot(self, tokens: int) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ writes one ``verdicts`` row per sample; the stage contract does the rest."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -82,11 +83,7 @@ def gate(name: str, check: Callable[[Sample, G], Verdict], settings: type[G], co
 
 def _tally(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Unknown verdicts by reason: the gate's own failures (a drop is a decision, not a failure)."""
-    out: dict[str, int] = {}
-    for v in rows:
-        if v["verdict"] == "unknown":
-            out[f"unknown: {v['reason']}"] = out.get(f"unknown: {v['reason']}", 0) + 1
-    return out
+    return dict(Counter(f"unknown: {v['reason']}" for v in rows if v["verdict"] == "unknown"))
 
 
 def samples(reader: ShardReader, ids: tuple[str, ...]) -> list[Sample]:

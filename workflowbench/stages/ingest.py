@@ -67,6 +67,13 @@ def shown(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+def check_sources(sources: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse sources that do not exist before any work, so a typo leaves no permanent reject."""
+    missing = [str(s) for s in sources if not os.path.lexists(s)]
+    if missing:
+        raise FileNotFoundError(f"{', '.join(missing)}: no such file or folder")
+
+
 def discover(sources: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
     """Every candidate file under the given folders (or the files themselves), in path order.
 
@@ -111,10 +118,8 @@ def _classify(path: Path, label: str) -> SourceFile:
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
-        except RuntimeError:
-            return SourceFile(p, label, "link-loop", "symbolic link that points back to itself")
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
+        except (RuntimeError, OSError) as exc:  # a loop raises RuntimeError or ELOOP, by Python version
+            if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
                 return SourceFile(p, label, "link-loop", "symbolic link that points back to itself")
             return SourceFile(p, label, "dangling-link", f"symbolic link to {shown(os.readlink(path))}, "
                                                          "which does not exist")

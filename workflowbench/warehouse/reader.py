@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..shortcut.model import Workflow
 from ..shortcut.reader import read_shortcut
 from .schema import current_sql, table
-from .shards import finished, stage_of
+from .shards import finished, parts_dir, stage_of
 
 
 class ShardReader:
@@ -28,8 +28,8 @@ class ShardReader:
                 and (stage is None or stage_of(p.name) == stage)]
 
     def files(self, name: str, stage: str | None = None) -> list[str]:
-        return [str(p / f"{name}.parquet") for p in finished(self.warehouse) if (p / f"{name}.parquet").is_file()
-                and (stage is None or stage_of(p.name) == stage)]
+        root = parts_dir(self.warehouse)
+        return [str(root / shard / f"{name}.parquet") for shard in self.shards(name, stage)]
 
     def rows(self, name: str, columns: str = "*", *, where: str = "", ids: Iterable[str] | None = None,
              by: str | None = None, order: str = "") -> list[tuple[Any, ...]]:
