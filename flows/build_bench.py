@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.crashed import mark_killed_runs
 from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
@@ -90,6 +91,11 @@ def build_bench(
     writes the thoughts; the API key is read from $OPENAI_API_KEY and is never a parameter.
     ``settings`` sets any stage's settings by stage name, e.g. ``{"min-actions": {"min_actions": 5}}``."""
     logger = get_run_logger()
+    try:
+        if crashed := mark_killed_runs("build-bench"):
+            logger.warning("marked %d runs that were killed as Crashed: %s", len(crashed), ", ".join(crashed))
+    except Exception as exc:  # bookkeeping of old runs must never stop this one
+        logger.warning("could not check for killed runs: %s", exc)
     if swept := wh.sweep(warehouse):
         logger.info("removed %d temporary files that killed runs left", swept)
     check_sources(sources or DEFAULT_SOURCES)

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -46,10 +48,21 @@ def temporary_server(timeout: int = 90) -> Iterator[str]:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield server.api_url
     finally:
+        _drain()
         server.stop()
         if watchdog.stdin is not None:
             watchdog.stdin.close()  # the server is gone already; the watchdog just exits
         watchdog.wait(timeout=30)
+
+
+def _drain() -> None:
+    """Send the logs and events still queued while the server listens: stopped first, Prefect's
+    workers retry against a closed port for over a minute before they give up."""
+    try:
+        APILogWorker.instance().drain()
+    except RuntimeError:  # never started: nothing was logged
+        pass
+    EventsWorker.drain_all()
 
 
 def wanted() -> bool:

@@ -176,7 +176,7 @@ def test_wfactions_reader(small: tuple) -> None:
     articles = apis["is.workflow.actions.properties.articles"]
     assert [(p.key, p.enum) for p in articles.params] == [("WFContentItemPropertyName", ["Name", "Title", "Author"])]
     assert "is.workflow.actions.broken" not in apis
-    assert any("is.workflow.actions.broken" in p and "WFActions" in p for p in problems)
+    assert any("is.workflow.actions.broken" in str(p) and "WFActions" in str(p) for p in problems)
 
 
 def test_shortcutsbench_reader(small: tuple) -> None:
@@ -215,7 +215,7 @@ def test_app_names(small: tuple) -> None:
     names, problems = small[1], small[2]
     assert names["com.p5sys.jumpdesktop"] == "Jump Desktop"  # team id dropped
     assert names["com.agiletortoise.Drafts5"] == "Drafts"  # from the entry's bundle ids
-    assert any("com.nameless.app" in p for p in problems)
+    assert any("com.nameless.app" in str(p) for p in problems)
 
 
 @pytest.mark.parametrize(("cls", "kind"), [
@@ -269,7 +269,7 @@ def test_enum_values_with_labels() -> None:
 def test_missing_catalogs(tmp_path: Path) -> None:
     by_source, names, problems = read_catalogs(tmp_path / "absent")
     assert by_source == {"wfactions": [], "shortcutsbench": [], "workflowllm": []} and names == {}
-    assert len(problems) == 1 and "absent" in problems[0]
+    assert len(problems) == 1 and "absent" in str(problems[0]) and problems[0].reason == "missing"
     assert read_catalogs(None) == ({"wfactions": [], "shortcutsbench": [], "workflowllm": []}, {}, [])
     # One file present, the rest missing; a file that is not JSON is a problem, not an exception.
     (tmp_path / "one" / "workflowllm").mkdir(parents=True)
@@ -277,8 +277,8 @@ def test_missing_catalogs(tmp_path: Path) -> None:
     (tmp_path / "one" / "workflowllm" / "api_categories.json").write_text("{not json")
     by_source, _, problems = read_catalogs(tmp_path / "one")
     assert len(by_source["workflowllm"]) == 2 and by_source["wfactions"] == []
-    assert any(p.startswith("scpl/WFActions_Shortcuts_2.2.json: missing") for p in problems)
-    assert any(p.startswith("workflowllm/api_categories.json: unreadable") for p in problems)
+    assert any(str(p).startswith("scpl/WFActions_Shortcuts_2.2.json: missing") for p in problems)
+    assert any(str(p).startswith("workflowllm/api_categories.json: unreadable") for p in problems)
 
 
 # --- merge --------------------------------------------------------------------------------------

@@ -236,6 +236,10 @@ def test_overlapping_runs_keep_the_union_and_failures_never_hide_good_samples(tm
     assert finish(THOUGHTS, target, [failed]) == 0
     wh.publish(target)
     assert {(r["status"], r["backend"]) for r in samples(target)} == {("ok", "offline")}
+    with wh.connect(target) as con:  # and the failures are recorded beside them
+        beside = con.execute("SELECT count(DISTINCT sample_id), min(f.error), max(f.model) FROM sample_failures f "
+                             "JOIN samples USING (sample_id) WHERE samples.status = 'ok'").fetchone()
+    assert beside[0] == 17 and beside[1].startswith("comments: http") and beside[2] == "test-model", beside
     # A run that covers them all retires what it covers.
     again = think(target)
     assert again.skipped and again.key == first.key

@@ -453,6 +453,17 @@ class LLMServer:
         with self._lock:
             return self._max_in_flight
 
+    def repeated(self, since: int = 0) -> int:
+        """Requests from the ``since``-th on whose body (canonical JSON) an earlier one of them already
+        sent: calls asked for again."""
+        seen: set[str] = set()
+        repeats = 0
+        for body in self.bodies[since:]:
+            text = json.dumps(body, sort_keys=True)
+            repeats += text in seen
+            seen.add(text)
+        return repeats
+
     @property
     def errors(self) -> list[str]:
         """Exceptions raised by `answer` or a `when` predicate (each was answered with a 500)."""

@@ -17,7 +17,7 @@ from .merge import apps as app_rows
 from .merge import merge
 from .model import Api, App
 from .schema import json_schema
-from .sources import corpus_app_names, observe, read_catalogs
+from .sources import Problem, corpus_app_names, observe, read_catalogs
 from .stub import stub
 from .validate import check_action, validators
 
@@ -27,7 +27,7 @@ class Catalog:
     apis: list[Api]
     apps: list[App]
     schemas: dict[str, dict]
-    problems: list[str] = field(default_factory=list)  # unreadable catalog files or entries
+    problems: list[Problem] = field(default_factory=list)  # unreadable catalog files or entries
 
 
 def build_catalog(directory: str | os.PathLike[str] | None, workflows: Iterable[Workflow]) -> Catalog:

@@ -55,7 +55,23 @@ WL_CATEGORIES = "workflowllm/api_categories.json"
 WL_KEY_PARAMS = "workflowllm/api_key_params.json"
 WL_WITH_OUTPUT = "workflowllm/apis_with_output.json"
 
-Problems = list[str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a catalog file, kept instead of raised. ``reason`` is the rejects slug:
+    missing, unreadable, bad-structure (the file's shape), malformed-entry (one ``entry``)."""
+
+    file: str  # relative to the catalog directory, or the directory itself
+    reason: str
+    detail: str
+    entry: str | None = None
+
+    def __str__(self) -> str:
+        return ": ".join(x for x in (self.file, self.entry, self.detail) if x)
+
+
+Problems = list[Problem]
 
 # --- parameter types ----------------------------------------------------------------
 
@@ -221,12 +237,12 @@ def _load(directory: Path | None, name: str, problems: Problems) -> Any:
         return None
     path = directory / name
     if not path.is_file():
-        problems.append(f"{name}: missing")
+        problems.append(Problem(name, "missing", "missing"))
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.append(f"{name}: unreadable ({exc})")
+        problems.append(Problem(name, "unreadable", f"unreadable ({exc})"))
         return None
 
 
@@ -237,7 +253,7 @@ def _entries(data: Any, name: str, problems: Problems) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        problems.append(f"{name}: expected an object, found {type(data).__name__}")
+        problems.append(Problem(name, "bad-structure", f"expected an object, found {type(data).__name__}"))
         return {}
     return data
 
@@ -249,7 +265,8 @@ def _each(entries: dict[str, Any], name: str, problems: Problems, read: Callable
         try:
             api = read(identifier, entry)
         except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
-            problems.append(f"{name}: {identifier}: malformed ({type(exc).__name__}: {exc})")
+            problems.append(Problem(name, "malformed-entry", f"malformed ({type(exc).__name__}: {exc})",
+                                    identifier))
             continue
         if api is not None:
             out.append(api)
@@ -452,19 +469,19 @@ def _detailed_identifiers(detailed: Any, problems: Problems) -> Iterator[str]:
     if detailed is None:
         return
     if not isinstance(detailed, list):
-        problems.append(f"{SB_APPS}: expected a list, found {type(detailed).__name__}")
+        problems.append(Problem(SB_APPS, "bad-structure", f"expected a list, found {type(detailed).__name__}"))
         return
     for i, app in enumerate(detailed):
         apis = app.get("APIs") if isinstance(app, dict) else None
         if not isinstance(apis, list):
-            problems.append(f"{SB_APPS}: entry {i}: no APIs list")
+            problems.append(Problem(SB_APPS, "malformed-entry", "no APIs list", f"entry {i}"))
             continue
         for api in apis:
             name = api.get("APIName") if isinstance(api, dict) else None
             if isinstance(name, str) and name:
                 yield name
             else:
-                problems.append(f"{SB_APPS}: entry {i}: an API without APIName")
+                problems.append(Problem(SB_APPS, "malformed-entry", "an API without APIName", f"entry {i}"))
 
 
 # --- WorkflowLLM ----------------------------------------------------------------------------
@@ -515,7 +532,7 @@ def _keyed(data: Any, name: str, names: dict[str, str], problems: Problems) -> d
         if key in names:
             out[names[key]] = value
         else:
-            problems.append(f"{name}: {key}: no such API in {WL_DOCS}")
+            problems.append(Problem(name, "malformed-entry", f"no such API in {WL_DOCS}", key))
     return out
 
 
@@ -533,7 +550,8 @@ def read_workflowllm(docs: Any, categories: Any, key_params: Any, with_output: A
     if isinstance(with_output, list):
         outputs = {names[n] for n in with_output if isinstance(n, str) and n in names}
     elif with_output is not None:
-        problems.append(f"{WL_WITH_OUTPUT}: expected a list, found {type(with_output).__name__}")
+        problems.append(Problem(WL_WITH_OUTPUT, "bad-structure",
+                                f"expected a list, found {type(with_output).__name__}"))
     return _each(entries, WL_DOCS, problems, lambda ident, value: read_workflowllm_entry(
         ident, _wl_doc(value), tags.get(ident) or [], input_keys.get(ident), ident in outputs))
 
@@ -550,7 +568,7 @@ def read_app_names(data: Any, problems: Problems) -> dict[str, str]:
     for key, entry in _entries(data, APP_IDENTIFIERS, problems).items():
         name = entry.get("Name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name:
-            problems.append(f"{APP_IDENTIFIERS}: {key}: no Name")
+            problems.append(Problem(APP_IDENTIFIERS, "malformed-entry", "no Name", key))
             continue
         names.setdefault(_TEAM_ID.sub("", key, count=1) if _TEAM_ID.match(key) else key, name)
         variants = entry.get("BundleIdentifiers")
@@ -563,9 +581,9 @@ def read_app_names(data: Any, problems: Problems) -> dict[str, str]:
 # --- all catalogs -------------------------------------------------------------------------------
 
 
-def read_catalogs(directory: Path | None) -> tuple[dict[str, list[Api]], dict[str, str], list[str]]:
+def read_catalogs(directory: Path | None) -> tuple[dict[str, list[Api]], dict[str, str], Problems]:
     """Api records per source ('wfactions', 'shortcutsbench', 'workflowllm'), app display names
-    (bundle id -> name) and problems ('file: reason'). Missing files give empty sources, not errors;
+    (bundle id -> name) and the problems found. Missing files give empty sources, not errors;
     ``directory`` None means no catalogs at all (and no problems).
 
     ShortcutsBench's app list names apps by bundle-id prefixes ('com.omz-software'), not display
@@ -573,7 +591,7 @@ def read_catalogs(directory: Path | None) -> tuple[dict[str, list[Api]], dict[st
     problems: Problems = []
     if directory is None or not Path(directory).is_dir():
         if directory is not None:  # None asks for no catalogs; a path that is not there is worth a note
-            problems.append(f"{directory}: no catalog directory")
+            problems.append(Problem(str(directory), "missing", "no catalog directory"))
         return {"wfactions": [], "shortcutsbench": [], "workflowllm": []}, {}, problems
     directory = Path(directory)
 

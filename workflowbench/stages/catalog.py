@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..catalog.build import build_catalog, tables
+from ..catalog.sources import Problem
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Reject, Settings, Stage
 
@@ -51,20 +52,13 @@ def run(batch: Batch, reader: ShardReader, settings: CatalogSettings) -> Output:
                                          "findings": len(rows["catalog_findings"])})
 
 
-def problem_reject(directory: str | os.PathLike[str] | None, problem: str) -> Reject:
-    """A catalog problem ('file: reason' or 'file: identifier: malformed (...)') as a reject."""
-    name, _, detail = problem.partition(": ")
-    where = name if directory is None or name == str(directory) else str(Path(directory) / name)
-    if detail.startswith(("missing", "no catalog directory")):
-        reason = "missing"
-    elif detail.startswith("unreadable"):
-        reason = "unreadable"
-    elif detail.startswith("expected"):
-        reason = "bad-structure"
-    else:  # one malformed entry: its identifier keeps it apart from the file's other entries
-        entry, _, detail = detail.partition(": ")
-        where, reason = f"{where}#{entry}", "malformed-entry"
-    return Reject(where, reason, detail, source="catalogs")
+def problem_reject(directory: str | os.PathLike[str] | None, problem: Problem) -> Reject:
+    """A catalog problem as a reject; a malformed entry's identifier keeps it apart from the file's
+    other entries."""
+    where = problem.file if directory is None or problem.file == str(directory) else str(Path(directory) / problem.file)
+    if problem.entry is not None:
+        where = f"{where}#{problem.entry}"
+    return Reject(where, problem.reason, problem.detail, source="catalogs")
 
 
 CATALOG: Stage[CatalogSettings] = Stage(

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 import duckdb
 from pydantic import BaseModel, ConfigDict
 
+from ..pause import pause_point
 from ..warehouse.reader import ShardReader
 from ..warehouse.schema import table
 from ..warehouse.shards import CALLS_PREFIX, has_shard, parts_dir, retire, shard_key, supersede, write_shard
@@ -169,6 +170,7 @@ def run_batch(stage: Stage[S], batch: Batch, warehouse: str | os.PathLike[str], 
     unknown = set(out.tables) - set(stage.writes) - {"rejects"}
     if unknown:
         raise ValueError(f"stage {stage.name} wrote tables it does not declare: {sorted(unknown)}")
+    pause_point(f"batch-run:{stage.name}")
     tables = {name: list(out.tables.get(name, [])) for name in stage.writes}
     if out.rejects:
         at = now()
@@ -180,6 +182,7 @@ def run_batch(stage: Stage[S], batch: Batch, warehouse: str | os.PathLike[str], 
     write_shard(warehouse, key, tables)
     if not out.retry:
         supersede(warehouse, key)
+    pause_point(f"batch-done:{stage.name}")
     return Result(stage.name, key, False, dict(out.counts), len(out.rejects), len(out.calls) + out.journaled,
                   out.items, dict(out.failures))
 

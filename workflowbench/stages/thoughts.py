@@ -86,8 +86,10 @@ def run(batch: Batch, reader: ShardReader, settings: ThoughtsSettings) -> Output
         if r["status"] != "ok":
             reason = ":".join(str(r["error"]).split(":")[:2])  # 'comments: schema', 'offline: KeyError'
             failures[reason] = failures.get(reason, 0) + 1
-    return Output({"samples": rows}, journaled=len(calls), counts={"ok": ok, "failed": len(rows) - ok,
-                                                                    "calls": len(calls)}, retry=ok < len(rows),
+    failed = [{k: r[k] for k in ("sample_id", "shortcut_id", "backend", "model", "error", "created_at")}
+              for r in rows if r["status"] != "ok"]
+    return Output({"samples": rows, "sample_failures": failed}, journaled=len(calls),
+                  counts={"ok": ok, "failed": len(rows) - ok, "calls": len(calls)}, retry=ok < len(rows),
                   items=len(rows), failures=failures)
 
 
@@ -145,6 +147,7 @@ def _offline(seed: Seed, apis: Mapping[str, ApiDoc]) -> Thoughts | str:
 
 THOUGHTS: Stage[ThoughtsSettings] = Stage(
     name=STAGE, reads=("code", "plists", "shortcuts", "apis", "api_params", "shortcut_categories"),
-    writes=("samples",), code=CODE, settings=ThoughtsSettings, plan=plan, run=run, task="thoughts-batch",
+    writes=("samples", "sample_failures"), code=CODE, settings=ThoughtsSettings, plan=plan, run=run,
+    task="thoughts-batch",
     retention="covered", covers="status = 'ok'",
 )

@@ -5,6 +5,7 @@ turns a dead writer's journal into a shard."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -13,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..pause import pause_point
 from .shards import CALLS_PREFIX, owner, parts_dir, write_shard
 
 PREFIX = ".llm-journal-"
@@ -31,6 +33,7 @@ class Journal:
         self._file.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         self._file.flush()  # in the OS's hands: a killed process loses nothing already written
         self.count += 1
+        pause_point(f"llm-answer:{row.get('stage', '')}")
 
     def close(self) -> None:
         """Turn the journal into a shard and remove it."""
@@ -66,7 +69,10 @@ def journals(warehouse: str | os.PathLike[str]) -> list[Path]:
 
 
 def publish_journal(warehouse: str | os.PathLike[str], path: Path) -> None:
+    """The journal's calls as a shard, then the journal removed. The shard is named after the
+    journal, so a kill between the two steps makes the next run find the shard, not write another."""
     found = list(rows(path))
     if found:
-        write_shard(warehouse, f"{CALLS_PREFIX}-{uuid.uuid4().hex}", {"llm_calls": found})
+        name = hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        write_shard(warehouse, f"{CALLS_PREFIX}-{name}", {"llm_calls": found})
     path.unlink(missing_ok=True)

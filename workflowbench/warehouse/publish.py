@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..pause import pause_point
 from .schema import current_sql, schema_sql, tables
 from .shards import finished, owner, parts_dir, sweep
 
@@ -46,6 +47,7 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        pause_point("publish")
         os.replace(staging, target)  # readers holding the old file keep reading it
     finally:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):

@@ -190,6 +190,19 @@ CREATE TABLE samples (
     created_at      TIMESTAMP NOT NULL
 );
 
+-- Failed attempts at samples, beside the samples table: when an attempt fails where a good row
+-- exists (another model, an endpoint gone), samples keeps the good row and the failure is here.
+-- A failure leaves once a retry of the same work succeeds (its shard is replaced).
+-- key: sample_id, backend, model, created_at
+CREATE TABLE sample_failures (
+    sample_id       VARCHAR NOT NULL,   -- samples.sample_id
+    shortcut_id     VARCHAR NOT NULL,
+    backend         VARCHAR NOT NULL,
+    model           VARCHAR NOT NULL,
+    error           VARCHAR NOT NULL,
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- Every live LLM call (cache hits make none): the cache of answers and the record of failures.
 -- fingerprint = sha256 of model, messages, schema, sampling parameters and prompt version. The key
 -- is never stored.

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..pause import pause_point
 from .schema import table
 
 # A stage's shard: "<stage>-<32 hex>", with "-incomplete-<8 hex>" when some rows should be retried.
@@ -81,6 +82,7 @@ def write_shard(warehouse: str | os.PathLike[str], key: str, tables: Mapping[str
     try:
         for name, rows in tables.items():
             pq.write_table(pa.Table.from_pylist(list(rows), schema=table(name).arrow), tmp / f"{name}.parquet")
+            pause_point(f"shard-write:{stage_of(key) or key.split('-')[0]}")
         try:
             os.rename(tmp, final)  # atomic: readers see the whole batch or none of it
         except OSError:
@@ -114,15 +116,24 @@ def _dead(name: str) -> bool:
     """True if ``name`` carries this host's name and the id of a process that no longer runs."""
     host = socket.gethostname()
     m = re.search(rf"[.-]{re.escape(host)}-(\d+)-[0-9a-f]{{32}}(?:\.tmp|\.tmp\.wal|\.jsonl)?$", name)
-    if m is None:
+    return m is not None and gone(host, int(m[1]))
+
+
+def gone(host: str, pid: int) -> bool:
+    """True if ``host`` is this machine and no process ``pid`` runs on it (a zombie counts as gone).
+    Another host's processes cannot be checked: False."""
+    if host != socket.gethostname():
         return False
     try:
-        os.kill(int(m[1]), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         return False
-    return False
+    try:  # exited but not yet reaped by its parent
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def sweep(warehouse: str | os.PathLike[str]) -> int:

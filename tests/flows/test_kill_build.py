@@ -1,0 +1,187 @@
+"""Crashes and overlaps of whole builds.
+
+``kill -9`` on a ``workflowbench build`` (real processes, the process group) at five instants:
+inside an ingest shard write, between batches, in the catalog stage, mid-thoughts with an
+endpoint, and inside publish. After each kill a rerun completes and its warehouse equals an
+uninterrupted build's, table by table: no row lost, none twice. No temporary file is left, the test
+server saw no call asked for again beyond the requests in flight at the kill, and the killed run is
+marked Crashed in Prefect instead of staying RUNNING.
+
+Two builds of different sources that overlap on one warehouse end with every sample of both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.settings import PREFECT_API_URL
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.crashed import PREFIX
+from tests.conftest import RAW, ROOT
+from tests.support.llm_server import LLMServer
+from tests.support.scripted import answer
+from workflowbench.pause import AT, FILE
+from workflowbench.warehouse import connect, parts_dir
+from workflowbench.warehouse.compare import VOLATILE, compare
+
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
+CONCURRENCY = 4
+CALLS = 51  # 17 seeds x (comments, plan, query)
+MOMENTS = {  # what the test calls the instant -> the pause point the build stops at
+    "ingest-shard-write": "shard-write:ingest@2",
+    "between-batches": "batch-done:ingest@2",
+    "catalog-stage": "batch-run:catalog",
+    "mid-thoughts": "llm-answer:thoughts@20",
+    "publish": "publish",
+}
+LEAVES = {"ingest-shard-write": ".tmp-ingest-", "mid-thoughts": ".llm-journal-", "publish": ".w.duckdb."}
+# Besides when a row was written: which call it was and how long it took differ on every build.
+IGNORE = VOLATILE | {"call_id", "latency_ms"}
+WORKFLOWBENCH = str(Path(sys.executable).with_name("workflowbench"))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], LLMServer, Path]]:
+    """A Prefect API (the real test harness), the scripted LLM server, and an uninterrupted build."""
+    with prefect_test_harness(server_startup_timeout=120), LLMServer(answer=answer, latency=0.05) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENAI_", "WORKFLOWBENCH_"))}
+        env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "OPENAI_API_KEY": "test-key",
+                "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
+        base = tmp_path_factory.mktemp("uninterrupted") / "w.duckdb"
+        build(env, server, base).check_returncode()
+        yield env, server, base
+
+
+def command(server: LLMServer, warehouse: Path) -> list[str]:
+    return [WORKFLOWBENCH, "build", "-s", str(RAW), "-w", str(warehouse), "--batch-size", "5",
+            "--llm-base-url", server.url, "--model", "test-model", "--llm-concurrency", str(CONCURRENCY),
+            "--set", "thoughts.batch_size=6"]
+
+
+def build(env: dict[str, str], server: LLMServer, warehouse: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(command(server, warehouse), cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    if done.returncode:
+        print(done.stderr[-4000:])
+    return done
+
+
+def strays(warehouse: Path) -> list[str]:
+    """Temporary files: hidden entries of the shard folder, staging files beside the warehouse."""
+    parts = parts_dir(warehouse)
+    hidden = [p.name for p in parts.iterdir() if p.name.startswith(".")] if parts.is_dir() else []
+    return hidden + [p.name for p in warehouse.parent.iterdir() if p.name.startswith(f".{warehouse.name}.")]
+
+
+def kill_at(env: dict[str, str], server: LLMServer, warehouse: Path, point: str) -> int:
+    """Start a build that pauses at ``point``, kill its process group there; returns its pid."""
+    marker = warehouse.with_name("paused")
+    child = subprocess.Popen(command(server, warehouse), cwd=ROOT, env=env | {AT: point, FILE: str(marker)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300  # a guard against a hang, not a measure
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert marker.exists(), f"the build never reached {point}: {child.communicate()[1][-3000:]}"
+    os.killpg(child.pid, signal.SIGKILL)
+    child.communicate()
+    marker.unlink()
+    return child.pid
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_a_rerun_after_a_kill_equals_an_uninterrupted_build(
+        moment: str, world: tuple[dict[str, str], LLMServer, Path], tmp_path: Path) -> None:
+    env, server, base = world
+    target = tmp_path / "w.duckdb"
+    since = server.requests
+    pid = kill_at(env, server, target, MOMENTS[moment])
+    sent_before_kill = server.requests - since
+    left = strays(target)  # what the kill left for the rerun to clear
+    if moment in LEAVES:
+        assert any(name.startswith(LEAVES[moment]) for name in left), left
+    rerun = build(env, server, target)
+    assert rerun.returncode == 0
+    sent = server.requests - since
+    repeated = server.repeated(since)
+    diffs = compare(base, target, ignore=IGNORE)
+    lost, doubled = sum(d.only_left for d in diffs), sum(d.only_right for d in diffs)
+    rows = sum(d.left for d in diffs)
+    print(f"\n{moment}: killed after {sent_before_kill} LLM requests; {sent} in all, {repeated} repeated; "
+          f"{rows} rows in {len(diffs)} tables, {lost} lost, {doubled} extra; the kill left {len(left)} temporary "
+          f"files, the rerun {len(strays(target))}")
+    assert [d for d in diffs if not d.same] == []
+    assert (lost, doubled) == (0, 0) and rows > 0
+    assert strays(target) == []
+    assert repeated <= CONCURRENCY and sent - repeated == CALLS
+    if moment == "mid-thoughts":
+        assert 0 < sent_before_kill < CALLS
+    with get_client(sync_client=True) as client:
+        [killed] = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(
+            all_=[f"{PREFIX}{socket.gethostname()}:{pid}"])))
+    assert killed.state is not None and killed.state.type.value == "CRASHED", killed.state
+
+
+def halves(tmp_path: Path) -> tuple[Path, Path]:
+    """The example shortcuts split into two source folders."""
+    files = sorted(RAW.glob("*.shortcut"))
+    out = []
+    for i, part in enumerate((files[::2], files[1::2])):
+        folder = tmp_path / f"source-{i}"
+        folder.mkdir()
+        for f in part:
+            (folder / f.name).write_bytes(f.read_bytes())
+        out.append(folder)
+    return out[0], out[1]
+
+
+def offline(source: Path, warehouse: Path) -> list[str]:
+    return [WORKFLOWBENCH, "build", "-s", str(source), "-w", str(warehouse), "--batch-size", "3"]
+
+
+def published(warehouse: Path) -> dict[str, int]:
+    with connect(warehouse) as con:
+        return dict(con.execute(
+            "SELECT 'shortcuts', count(*) FROM shortcuts UNION ALL "
+            "SELECT 'ok samples', count(*) FROM samples WHERE status = 'ok' UNION ALL "
+            "SELECT 'verdicts', count(*) FROM verdicts UNION ALL "
+            "SELECT 'seeds without a sample', count(*) FROM code c ANTI JOIN samples s "
+            "ON s.shortcut_id = c.shortcut_id AND s.status = 'ok' WHERE c.status = 'ok'").fetchall())
+
+
+@pytest.mark.parametrize("overlap", ["free", "thoughts-written", "ingest-half-done"])
+def test_two_overlapping_builds_with_different_sources_keep_every_sample(
+        overlap: str, world: tuple[dict[str, str], LLMServer, Path], tmp_path: Path) -> None:
+    """``free``: both start at once. Otherwise the first build stops at a pause point (its thoughts
+    shard written before its retention ran; half its ingest done), the second runs from start to
+    end, then the first goes on."""
+    env = world[0]
+    first, second = halves(tmp_path)
+    target = tmp_path / "w.duckdb"
+    marker = tmp_path / "paused"
+    point = {"thoughts-written": "batch-done:thoughts", "ingest-half-done": "batch-done:ingest@2"}.get(overlap)
+    a = subprocess.Popen(offline(first, target), cwd=ROOT, env=env | ({AT: point, FILE: str(marker)} if point else {}),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if point:
+        deadline = time.monotonic() + 300  # a guard against a hang, not a measure
+        while not marker.exists() and a.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), a.communicate()[1][-3000:]
+    b = subprocess.run(offline(second, target), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert b.returncode == 0, b.stderr[-3000:]
+    if point:
+        marker.with_name(marker.name + ".go").touch()
+    assert a.wait(timeout=600) == 0, a.communicate()[1][-3000:]
+    counts = published(target)
+    print(f"\n{overlap}: {counts}")
+    assert counts == {"shortcuts": 17, "ok samples": 17, "verdicts": 17, "seeds without a sample": 0}
