@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -46,35 +48,25 @@ MOMENTS = {  # what the test calls the instant -> the pause point the build stop
     "publish": "publish",
 }
 LEAVES = {"ingest-shard-write": ".tmp-ingest-", "mid-thoughts": ".llm-journal-", "publish": ".w.duckdb."}
-# Besides when a row was written: which call it was and how long it took differ on every build.
-IGNORE = VOLATILE | {"call_id", "latency_ms"}
+# Besides when a row was written: which call it was and how long it took differ on every build, and
+# each build has an LLM server of its own (another port in base_url).
+IGNORE = VOLATILE | {"call_id", "latency_ms", "base_url"}
 WORKFLOWBENCH = str(Path(sys.executable).with_name("workflowbench"))
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], LLMServer, Path]]:
-    """A Prefect API (the real test harness), the scripted LLM server, and an uninterrupted build."""
-    with prefect_test_harness(server_startup_timeout=120), LLMServer(answer=answer, latency=0.05) as server:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A Prefect API (the real test harness) for the builds."""
+    with prefect_test_harness(server_startup_timeout=120):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENAI_", "WORKFLOWBENCH_"))}
-        env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "OPENAI_API_KEY": "test-key",
-                "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
-        base = tmp_path_factory.mktemp("uninterrupted") / "w.duckdb"
-        build(env, server, base).check_returncode()
-        yield env, server, base
+        yield env | {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "OPENAI_API_KEY": "test-key",
+                     "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
 
 
 def command(server: LLMServer, warehouse: Path) -> list[str]:
     return [WORKFLOWBENCH, "build", "-s", str(RAW), "-w", str(warehouse), "--batch-size", "5",
             "--llm-base-url", server.url, "--model", "test-model", "--llm-concurrency", str(CONCURRENCY),
             "--set", "thoughts.batch_size=6"]
-
-
-def build(env: dict[str, str], server: LLMServer, warehouse: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command(server, warehouse), cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-    if done.returncode:
-        print(done.stderr[-4000:])
-    return done
 
 
 def strays(warehouse: Path) -> list[str]:
@@ -84,52 +76,83 @@ def strays(warehouse: Path) -> list[str]:
     return hidden + [p.name for p in warehouse.parent.iterdir() if p.name.startswith(f".{warehouse.name}.")]
 
 
-def kill_at(env: dict[str, str], server: LLMServer, warehouse: Path, point: str) -> int:
-    """Start a build that pauses at ``point``, kill its process group there; returns its pid."""
-    marker = warehouse.with_name("paused")
-    child = subprocess.Popen(command(server, warehouse), cwd=ROOT, env=env | {AT: point, FILE: str(marker)},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 300  # a guard against a hang, not a measure
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert marker.exists(), f"the build never reached {point}: {child.communicate()[1][-3000:]}"
-    os.killpg(child.pid, signal.SIGKILL)
-    child.communicate()
-    marker.unlink()
-    return child.pid
+@dataclass
+class Killed:
+    warehouse: Path
+    server: LLMServer
+    pid: int = 0
+    sent_before_kill: int = 0
+    left: list[str] = field(default_factory=list)  # temporary files the kill left
+    rerun: int = -1  # the rerun's exit status
+    log: str = ""
+
+
+@pytest.fixture(scope="module")
+def killed(world: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Killed]]]:
+    """An uninterrupted build and one build killed at each moment, then rerun; the builds run side
+    by side (each its own warehouse and LLM server, so repeated calls are counted per build)."""
+    with ExitStack() as stack:
+        servers = {m: stack.enter_context(LLMServer(answer=answer, latency=0.02)) for m in [*MOMENTS, "base"]}
+        base = tmp_path_factory.mktemp("uninterrupted") / "w.duckdb"
+        uninterrupted = subprocess.Popen(command(servers["base"], base), cwd=ROOT, env=world,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        runs, children = {}, {}
+        for moment, point in MOMENTS.items():
+            run = runs[moment] = Killed(tmp_path_factory.mktemp(moment) / "w.duckdb", servers[moment])
+            marker = run.warehouse.with_name("paused")
+            children[moment] = subprocess.Popen(
+                command(run.server, run.warehouse), cwd=ROOT, env=world | {AT: point, FILE: str(marker)},
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 400  # a guard against a hang, not a measure
+        while children and time.monotonic() < deadline:
+            for moment, child in list(children.items()):
+                run = runs[moment]
+                marker = run.warehouse.with_name("paused")
+                if marker.exists():  # paused at its moment: kill the whole group there
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.communicate()
+                    run.pid, run.sent_before_kill, run.left = child.pid, run.server.requests, strays(run.warehouse)
+                    del children[moment]
+                elif child.poll() is not None:
+                    raise AssertionError(f"{moment}: the build never reached {MOMENTS[moment]}: "
+                                         f"{child.communicate()[1][-3000:]}")
+            time.sleep(0.02)
+        assert not children, f"never paused: {sorted(children)}"
+        reruns = {m: subprocess.Popen(command(r.server, r.warehouse), cwd=ROOT, env=world, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True) for m, r in runs.items()}
+        for moment, child in reruns.items():
+            runs[moment].log = child.communicate(timeout=600)[1]
+            runs[moment].rerun = child.returncode
+        assert uninterrupted.wait(timeout=600) == 0, uninterrupted.communicate()[1][-3000:]
+        assert servers["base"].requests == CALLS
+        yield base, runs
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_a_rerun_after_a_kill_equals_an_uninterrupted_build(
-        moment: str, world: tuple[dict[str, str], LLMServer, Path], tmp_path: Path) -> None:
-    env, server, base = world
-    target = tmp_path / "w.duckdb"
-    since = server.requests
-    pid = kill_at(env, server, target, MOMENTS[moment])
-    sent_before_kill = server.requests - since
-    left = strays(target)  # what the kill left for the rerun to clear
-    if moment in LEAVES:
-        assert any(name.startswith(LEAVES[moment]) for name in left), left
-    rerun = build(env, server, target)
-    assert rerun.returncode == 0
-    sent = server.requests - since
-    repeated = server.repeated(since)
-    diffs = compare(base, target, ignore=IGNORE)
+        moment: str, killed: tuple[Path, dict[str, Killed]]) -> None:
+    base, runs = killed
+    run = runs[moment]
+    assert run.rerun == 0, run.log[-3000:]
+    if moment in LEAVES:  # what the kill left for the rerun to clear
+        assert any(name.startswith(LEAVES[moment]) for name in run.left), run.left
+    sent, repeated = run.server.requests, run.server.repeated()
+    diffs = compare(base, run.warehouse, ignore=IGNORE)
     lost, doubled = sum(d.only_left for d in diffs), sum(d.only_right for d in diffs)
     rows = sum(d.left for d in diffs)
-    print(f"\n{moment}: killed after {sent_before_kill} LLM requests; {sent} in all, {repeated} repeated; "
-          f"{rows} rows in {len(diffs)} tables, {lost} lost, {doubled} extra; the kill left {len(left)} temporary "
-          f"files, the rerun {len(strays(target))}")
+    print(f"\n{moment}: killed after {run.sent_before_kill} LLM requests; {sent} in all, {repeated} repeated; "
+          f"{rows} rows in {len(diffs)} tables, {lost} lost, {doubled} extra; the kill left {len(run.left)} "
+          f"temporary files, the rerun {len(strays(run.warehouse))}")
     assert [d for d in diffs if not d.same] == []
     assert (lost, doubled) == (0, 0) and rows > 0
-    assert strays(target) == []
+    assert strays(run.warehouse) == []
     assert repeated <= CONCURRENCY and sent - repeated == CALLS
     if moment == "mid-thoughts":
-        assert 0 < sent_before_kill < CALLS
+        assert 0 < run.sent_before_kill < CALLS
     with get_client(sync_client=True) as client:
-        [killed] = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(
-            all_=[f"{PREFIX}{socket.gethostname()}:{pid}"])))
-    assert killed.state is not None and killed.state.type.value == "CRASHED", killed.state
+        [flow_run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(
+            all_=[f"{PREFIX}{socket.gethostname()}:{run.pid}"])))
+    assert flow_run.state is not None and flow_run.state.type.value == "CRASHED", flow_run.state
 
 
 def halves(tmp_path: Path) -> tuple[Path, Path]:
@@ -159,17 +182,17 @@ def published(warehouse: Path) -> dict[str, int]:
             "ON s.shortcut_id = c.shortcut_id AND s.status = 'ok' WHERE c.status = 'ok'").fetchall())
 
 
-@pytest.mark.parametrize("overlap", ["free", "thoughts-written", "ingest-half-done"])
+@pytest.mark.parametrize("overlap", ["free", "thoughts-written"])
 def test_two_overlapping_builds_with_different_sources_keep_every_sample(
-        overlap: str, world: tuple[dict[str, str], LLMServer, Path], tmp_path: Path) -> None:
-    """``free``: both start at once. Otherwise the first build stops at a pause point (its thoughts
-    shard written before its retention ran; half its ingest done), the second runs from start to
-    end, then the first goes on."""
-    env = world[0]
+        overlap: str, world: dict[str, str], tmp_path: Path) -> None:
+    """``free``: both start at once. ``thoughts-written``: the first build stops with its thoughts
+    shard written (its seeds: its own source only) before its retention ran, the second runs from
+    start to end (its seeds: both sources), then the first goes on."""
+    env = world
     first, second = halves(tmp_path)
     target = tmp_path / "w.duckdb"
     marker = tmp_path / "paused"
-    point = {"thoughts-written": "batch-done:thoughts", "ingest-half-done": "batch-done:ingest@2"}.get(overlap)
+    point = {"thoughts-written": "batch-done:thoughts"}.get(overlap)
     a = subprocess.Popen(offline(first, target), cwd=ROOT, env=env | ({AT: point, FILE: str(marker)} if point else {}),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if point:

@@ -65,6 +65,7 @@ def connect(warehouse: str | os.PathLike[str] = DEFAULT_WAREHOUSE) -> duckdb.Duc
         raise FileNotFoundError(f"{path}: no warehouse yet; run `workflowbench build` first")
     con = duckdb.connect(str(path), read_only=True)
     shards = str(parts_dir(path).resolve()).replace("'", "''") + os.sep
+    con.execute("SET enable_progress_bar = false")  # it would write into the output of long queries
     con.execute(f"SET allowed_directories = ['{shards}']")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
