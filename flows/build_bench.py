@@ -18,6 +18,7 @@ from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
 from workflowbench.llm.preflight import check_endpoint
+from workflowbench.quality import quality_markdown, sample_quality
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
@@ -123,7 +124,8 @@ def build_bench(
            "batches": len(ingest), "skipped": sum(r.skipped for r in ingest),
            "thoughts_batches": len(thoughts), "thoughts_skipped": sum(r.skipped for r in thoughts),
            "thoughts_calls": sum(r.calls for r in thoughts)}
-    create_markdown_artifact(key="build-bench-report", markdown=build_markdown(summary, run),
+    report = build_markdown(summary, run) + "\n" + quality_markdown(sample_quality(warehouse))
+    create_markdown_artifact(key="build-bench-report", markdown=report,
                              description="Files, shortcuts, actions, rejects, code, samples and gates of this build")
     create_markdown_artifact(key="catalog-report", markdown=catalog_markdown(catalog_summary(warehouse)),
                              description="The API catalog of this build")

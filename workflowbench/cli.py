@@ -229,6 +229,31 @@ def sql(
         Console().print(table)
 
 
+@app.command()
+def stats(
+    warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """Print quality figures of the ok samples (tokens approximated as characters / 4): json is the
+    figures' object, table the report's "Sample quality" markdown section."""
+    import duckdb
+
+    from .quality import quality_markdown, sample_quality
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("--format must be table or json")
+    try:
+        figures = sample_quality(warehouse)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    except duckdb.Error as exc:
+        _fail(f"{warehouse}: {exc}")
+    if fmt == "json":
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        typer.echo(quality_markdown(figures), nl=False)
+
+
 @app.command("compare")
 def compare_warehouses(
     left: Annotated[Path, typer.Argument(help="A published warehouse file.")],

@@ -97,8 +97,8 @@ def test_offline_writes_a_sample_for_every_seed(tmp_path: Path) -> None:
     wh.publish(target)
     rows = samples(target)
     assert len(rows) == 17
-    by_id = {s.shortcut_id: s for s in stage.load_seeds(ShardReader(target), seeds)}
     apis = stage.load_apis(ShardReader(target))
+    by_id = {s.shortcut_id: s for s in stage.load_seeds(ShardReader(target), seeds, apis)[0]}
     for row in rows:
         seed = by_id[row["shortcut_id"]]
         check_sample(row, seed.code.code, list(action_lines(seed.code)))
@@ -118,7 +118,8 @@ def test_endpoint_fills_samples_and_a_rerun_sends_nothing(tmp_path: Path, server
     assert sent == done.calls == 17 * 3  # comments, plan, query per seed (none needs two chunks)
     wh.publish(target)
     rows = samples(target)
-    seeds_by_id = {s.shortcut_id: s for s in stage.load_seeds(ShardReader(target), seeds)}
+    seeds_by_id = {s.shortcut_id: s for s in stage.load_seeds(ShardReader(target), seeds,
+                                                                       stage.load_apis(ShardReader(target)))[0]}
     for row in rows:
         seed = seeds_by_id[row["shortcut_id"]]
         check_sample(row, seed.code.code, list(action_lines(seed.code)))
@@ -180,7 +181,7 @@ def test_long_code_is_split_and_joined_in_order(tmp_path: Path, server: LLMServe
     many = max(rows, key=lambda r: r["chunks"])
     parts = [int(p) for p in re.findall(r"\*\*Part (\d+)\*\*", many["task_plan"])]
     assert parts == list(range(1, many["chunks"] + 1))
-    seed = stage.load_seeds(ShardReader(target), [many["shortcut_id"]])[0]
+    seed = stage.load_seeds(ShardReader(target), [many["shortcut_id"]], stage.load_apis(ShardReader(target)))[0][0]
     check_sample(many, seed.code.code, list(action_lines(seed.code)))
 
 

@@ -445,6 +445,20 @@ class _Reader:
 
     def menu(self, st: cst.Match, group: str) -> None:
         subject = st.subject
+        # The header's references are read before the cases: a name bound again inside a case must
+        # not be what the header refers to.
+        if isinstance(subject, cst.Call) and _name(subject.func) == "input":
+            params: dict[str, Any] = {}
+            for arg in subject.args:
+                if (arg.keyword is not None and arg.keyword.value == "prompt") or (arg.keyword is None and not params):
+                    params["WFMenuPrompt"] = self.value(arg.value)
+                else:
+                    raise self.fail(arg, "input() takes only a prompt")
+            titled = True
+        elif isinstance(subject, cst.Call) and self.action_of(subject, quiet=True) == MENU:
+            params, titled = self.kwargs(subject), False
+        else:
+            raise self.fail(subject, "a menu is `match input(prompt=...)`")
         start = self.open(MENU, group, {}, 0)
         titles: list[Any] = []
         for case in st.cases:
@@ -452,27 +466,17 @@ class _Reader:
             pattern = case.pattern
             if isinstance(pattern, cst.MatchValue) and isinstance(pattern.value, cst.SimpleString) \
                     and case.guard is None:
-                params: dict[str, Any] = {"WFMenuItemTitle": self.plain(pattern.value)}
+                item: dict[str, Any] = {"WFMenuItemTitle": self.plain(pattern.value)}
             elif isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is None \
                     and isinstance(case.guard, cst.Call) and self.action_of(case.guard, quiet=True) == MENU:
-                params = self.kwargs(case.guard)
+                item = self.kwargs(case.guard)
             else:
                 raise self.fail(case, "a menu case is `case 'title':`")
-            titles.append(params.get("WFMenuItemTitle"))
-            self.open(MENU, group, params, 1)
+            titles.append(item.get("WFMenuItemTitle"))
+            self.open(MENU, group, item, 1)
             self.body(case.body.body, case.body.footer)
-        if isinstance(subject, cst.Call) and _name(subject.func) == "input":
-            params = {}
-            for arg in subject.args:
-                if (arg.keyword is not None and arg.keyword.value == "prompt") or (arg.keyword is None and not params):
-                    params["WFMenuPrompt"] = self.value(arg.value)
-                else:
-                    raise self.fail(arg, "input() takes only a prompt")
+        if titled:
             params["WFMenuItems"] = titles
-        elif isinstance(subject, cst.Call) and self.action_of(subject, quiet=True) == MENU:
-            params = self.kwargs(subject)
-        else:
-            raise self.fail(subject, "a menu is `match input(prompt=...)`")
         self.actions[start].parameters.update(params)
 
     # values ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ parse every output with ``ast`` and libcst.
 
 from __future__ import annotations
 
+import heapq
 import keyword
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,14 +96,17 @@ def default_label(action_params: Mapping, identifier_: str, labels: Callable[[st
 
 
 def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
-         labels: Callable[[str], str | None] | None = None) -> Plan:
+         labels: Callable[[str], str | None] | None = None, reuse_names: bool = False) -> Plan:
+    """What the code shows. ``reuse_names``: an output's name is handed on once no later action
+    refers to it (``from_code`` resolves a name to its latest assignment above the reference)."""
     actions = wf.actions
     keys = INPUT_KEYS if input_keys is None else {**INPUT_KEYS, **input_keys}
     producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
     first_label: dict[int, str | None] = {}
     referenced: set[int] = set()
     names: dict[str, None] = {}  # variable names in order of appearance
-    for a in actions:
+    uses: dict[int, list[int]] = {}  # producer -> [first, last] index of the actions referring to it
+    for k, a in enumerate(actions):
         if a.identifier in (SETVAR, APPENDVAR) and type(a.parameters.get("WFVariableName")) is str:
             names.setdefault(a.parameters["WFVariableName"])  # type: ignore[arg-type]
         for att in attachments(a.parameters):
@@ -111,6 +115,8 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
                 if i is not None:
                     referenced.add(i)
                     first_label.setdefault(i, att.output_name)
+                    span = uses.setdefault(i, [k, k])
+                    span[0], span[1] = min(span[0], k), max(span[1], k)
             elif att.type == "Variable" and att.variable_name is not None:
                 names.setdefault(att.variable_name)
     tree, defects = blocks(wf)
@@ -118,6 +124,9 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     implicit: dict[int, tuple[str, int]] = {}
     _implicit(tree, wf, keys, healthy, implicit)
     referenced.update(p for _, p in implicit.values())
+    for k, (_, i) in implicit.items():
+        span = uses.setdefault(i, [k, k])
+        span[0], span[1] = min(span[0], k), max(span[1], k)
     # Variables keep their names; outputs get snake_case names that avoid them.
     namer = Namer()
     variables: dict[str, str] = {}
@@ -131,6 +140,8 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     bound: dict[int, str] = {}
     label_of: dict[int, str | None] = {}
     annotate: set[int] = set()
+    alive: list[tuple[int, str, str]] = []  # (last use, name, base) of names that may be handed on
+    free: dict[str, list[str]] = {}  # base -> names no later action refers to
     for i in sorted(referenced):
         a = actions[i]
         dflt = default_label(a.parameters, a.identifier, labels)
@@ -138,7 +149,20 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
         label_of[i] = label if label is not None else dflt
         if label is not None and label != dflt:
             annotate.add(i)
-        bound[i] = namer.claim(snake(label_of[i] or action_label(a.identifier)))
+        base = snake(label_of[i] or action_label(a.identifier))
+        if not reuse_names:
+            bound[i] = namer.claim(base)
+            continue
+        while alive and alive[0][0] <= i:  # a reference in action i itself is read before i binds
+            _, name, b = heapq.heappop(alive)
+            free.setdefault(b, []).append(name)
+        first, last = uses.get(i, [i + 1, i + 1])
+        if first > i and free.get(base):  # a reference above the binding must find it first: fresh name
+            bound[i] = free[base].pop()
+        else:
+            bound[i] = namer.claim(base)
+        if first > i:
+            heapq.heappush(alive, (last, bound[i], base))
     return Plan(tree, producer, bound, label_of, annotate, implicit, variables, healthy)
 
 
@@ -686,8 +710,8 @@ def _numeric(s: str) -> bool:
 
 
 def transpile(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
-              labels: Callable[[str], str | None] | None = None) -> Transpiled:
-    p = plan(wf, input_keys, labels)
+              labels: Callable[[str], str | None] | None = None, reuse_names: bool = False) -> Transpiled:
+    p = plan(wf, input_keys, labels, reuse_names)
     w = _Writer(wf, p)
     if wf.actions:
         w.body(p.tree, 0)

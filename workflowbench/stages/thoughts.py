@@ -19,6 +19,7 @@ from pydantic import Field
 
 from ..code.names import function_name
 from ..code.to_code import Transpiled
+from ..code.view import Placeholder, training_view
 from ..llm import LLMConfig
 from ..llm.cache import WarehouseCache
 from ..thoughts import llm_backend, offline
@@ -30,7 +31,7 @@ from .contract import Batch, Output, Settings, Stage, code_version, now
 
 STAGE = "thoughts"
 OFFLINE = "offline"
-CODE = ("workflowbench.thoughts", __name__)
+CODE = ("workflowbench.thoughts", "workflowbench.code", __name__)
 
 
 class ThoughtsSettings(Settings):
@@ -64,20 +65,23 @@ def plan(reader: ShardReader, settings: ThoughtsSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: ThoughtsSettings) -> Output:
-    seeds = load_seeds(reader, batch.items)
     apis = load_apis(reader)
+    seeds, placeholders, broken = load_seeds(reader, batch.items, apis)
+    work = [s for s in seeds if s.shortcut_id not in broken]
     at = now()
     config = settings.llm
     calls: list[dict[str, Any]] = []
     if config is None:
         model, versions = offline_model(), None
-        results: dict[str, Thoughts | str] = {s.shortcut_id: _offline(s, apis) for s in seeds}
+        results: dict[str, Thoughts | str] = {s.shortcut_id: _offline(s, apis) for s in work}
         chunks = dict.fromkeys(results, 1)
     else:  # answers are journaled as they arrive, so a kill loses none that came back
         model, versions = config.model, llm_backend.prompt_versions()
         with Journal(reader.warehouse) as journal:
-            results, calls, chunks = llm_backend.think(seeds, apis, config, WarehouseCache(reader.warehouse),
+            results, calls, chunks = llm_backend.think(work, apis, config, WarehouseCache(reader.warehouse),
                                                        settings.budget, journal.write)
+    results.update(broken)
+    chunks = {**dict.fromkeys(broken, 0), **chunks}
     rows = [sample_row(s, results[s.shortcut_id], OFFLINE if config is None else "openai", model, versions,
                        chunks[s.shortcut_id], at) for s in seeds]
     ok = sum(r["status"] == "ok" for r in rows)
@@ -88,7 +92,8 @@ def run(batch: Batch, reader: ShardReader, settings: ThoughtsSettings) -> Output
             failures[reason] = failures.get(reason, 0) + 1
     failed = [{k: r[k] for k in ("sample_id", "shortcut_id", "backend", "model", "error", "created_at")}
               for r in rows if r["status"] != "ok"]
-    return Output({"samples": rows, "sample_failures": failed}, journaled=len(calls),
+    held = [row for seed in seeds for row in placeholder_rows(seed, placeholders.get(seed.shortcut_id, ()))]
+    return Output({"samples": rows, "sample_failures": failed, "placeholders": held}, journaled=len(calls),
                   counts={"ok": ok, "failed": len(rows) - ok, "calls": len(calls)}, retry=ok < len(rows),
                   items=len(rows), failures=failures)
 
@@ -102,22 +107,39 @@ def load_apis(reader: ShardReader) -> dict[str, ApiDoc]:
     return {i: ApiDoc(i, f or function_name(i), n, d, labels.get(i, {}), o) for i, f, n, d, o in rows}
 
 
-def load_seeds(reader: ShardReader, ids: Sequence[str]) -> list[Seed]:
-    """The seeds for ``ids``: current ok code, the stored workflow, name, category."""
-    code = {r[0]: r[1:] for r in reader.rows("code", "shortcut_id, code, names, lines, general", ids=ids,
-                                             where="status = 'ok'")}
+def load_seeds(reader: ShardReader, ids: Sequence[str], apis: Mapping[str, ApiDoc]
+               ) -> tuple[list[Seed], dict[str, tuple[Placeholder, ...]], dict[str, str]]:
+    """The seeds for ``ids`` whose current code is ok, each with the training view of its stored
+    workflow (output labels compared with the catalog's defaults); the views' placeholders; and why
+    a view could not be made (those seeds become failed samples)."""
+    ok = {sid for (sid,) in reader.rows("code", "shortcut_id", ids=ids, where="status = 'ok'")}
     names = dict(reader.rows("shortcuts", "id, name", ids=ids))
     categories = dict(reader.rows("shortcut_categories", "shortcut_id, category", ids=ids))
     workflows = reader.workflows(ids)
-    seeds = []
+
+    def label(identifier: str) -> str | None:
+        doc = apis.get(identifier)
+        return doc.output_name if doc is not None else None
+
+    seeds, placeholders, broken = [], {}, {}
     for sid in ids:
-        if sid not in code or sid not in workflows:
+        if sid not in ok or sid not in workflows:
             continue
-        text, names_json, lines_json, general = code[sid]
-        transpiled = Transpiled(text, json.loads(names_json or "{}"),
-                                [(a, b) for a, b in json.loads(lines_json or "[]")], general or 0)
-        seeds.append(Seed(sid, names.get(sid) or "", workflows[sid], transpiled, categories.get(sid)))
-    return seeds
+        try:
+            view = training_view(workflows[sid], labels=label)
+        except Exception as exc:  # one odd shortcut must not stop its batch
+            broken[sid] = f"view: {type(exc).__name__}: {exc}"[:500]
+            seeds.append(Seed(sid, names.get(sid) or "", workflows[sid], Transpiled(""), categories.get(sid)))
+            continue
+        seeds.append(Seed(sid, names.get(sid) or "", view.workflow, view.code, categories.get(sid)))
+        placeholders[sid] = view.placeholders
+    return seeds, placeholders, broken
+
+
+def placeholder_rows(seed: Seed, found: Sequence[Placeholder]) -> list[dict[str, Any]]:
+    return [{"sample_id": f"seed-{seed.shortcut_id}", "shortcut_id": seed.shortcut_id, "position": p.position,
+             "path": p.path, "kind": p.kind, "size": p.size, "sha256": p.sha256, "placeholder": p.text}
+            for p in found]
 
 
 def sample_row(seed: Seed, result: Thoughts | str, backend: str, model: str, versions: Mapping[str, str] | None,
@@ -147,7 +169,7 @@ def _offline(seed: Seed, apis: Mapping[str, ApiDoc]) -> Thoughts | str:
 
 THOUGHTS: Stage[ThoughtsSettings] = Stage(
     name=STAGE, reads=("code", "plists", "shortcuts", "apis", "api_params", "shortcut_categories"),
-    writes=("samples", "sample_failures"), code=CODE, settings=ThoughtsSettings, plan=plan, run=run,
+    writes=("samples", "sample_failures", "placeholders"), code=CODE, settings=ThoughtsSettings, plan=plan, run=run,
     task="thoughts-batch",
     retention="covered", covers="status = 'ok'",
 )

@@ -190,6 +190,21 @@ CREATE TABLE samples (
     created_at      TIMESTAMP NOT NULL
 );
 
+-- What the training view of a sample's code shows in place of a blob (data, base64, a data: URL)
+-- or of the end of a very long text. The original is at `path` of action `position` in the
+-- shortcut's stored plist (table plists); sha256 is of the original bytes (text: its UTF-8).
+-- key: sample_id, position, path
+CREATE TABLE placeholders (
+    sample_id       VARCHAR NOT NULL,   -- samples.sample_id
+    shortcut_id     VARCHAR NOT NULL,
+    position        INTEGER NOT NULL,   -- the action's 0-based index
+    path            VARCHAR NOT NULL,   -- keys and list indices inside its parameters, '/'-separated
+    kind            VARCHAR NOT NULL,   -- 'PNG image', 'base64 JPEG image', 'data', 'text', ...
+    size            BIGINT  NOT NULL,   -- bytes of data (decoded for base64), characters of text
+    sha256          VARCHAR NOT NULL,
+    placeholder     VARCHAR NOT NULL    -- what the code shows instead (for text: the cut marker)
+);
+
 -- Failed attempts at samples, beside the samples table: when an attempt fails where a good row
 -- exists (another model, an endpoint gone), samples keeps the good row and the failure is here.
 -- A failure leaves once a retry of the same work succeeds (its shard is replaced).

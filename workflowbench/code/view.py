@@ -1,0 +1,197 @@
+"""The training view of a shortcut's code: what a model should learn from, derived from the
+lossless workflow (the ``code`` table stays lossless).
+
+It differs from ``to_code(wf)`` in four ways (docs/CODE.md, "The training view"):
+
+- **Blobs become placeholders.** Data (``bytes``), base64 text and ``data:`` URLs of at least
+  ``BLOB_MIN`` characters become a short string naming what they were and their size,
+  ``'<PNG image, 34 KB>'``; plain text longer than ``TEXT_LIMIT`` characters is cut there with a
+  marker. Each replacement is a ``Placeholder`` (action, parameter path, kind, size, sha256): the
+  original is at that path of the shortcut's stored plist.
+- **Parameters that do not change what the workflow does are dropped:** ``Show-…`` disclosure
+  flags (editor UI), ``WFConditionalLegacyComparisonBehavior``, and a condition's operand that its
+  comparison does not read (a stale value left by an earlier edit). Conditions then read
+  ``if a == b:``.
+- **Output labels** are compared with the catalog's default output names (``labels``): an
+  annotation appears only where the label differs.
+- **Names are reused** once the output they named is no longer referenced, so numeric suffixes
+  mark outputs that are alive at the same time.
+
+The view is valid code that ``from_code`` reads into a workflow with the same actions, in order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..shortcut.model import Workflow
+from ..shortcut.values import Text, dump_value, parse_value
+from .to_code import IF, Transpiled, transpile
+
+BLOB_MIN = 200  # characters of base64 (or a data: URL) that make a blob
+TEXT_LIMIT = 600  # characters of plain text kept; the rest is cut with a marker
+CUT = " …[{more:,} more characters cut]"
+UI_ONLY_PREFIX = "Show-"  # the editor's "show more" disclosure state
+LEGACY_FLAGS = frozenset({"WFConditionalLegacyComparisonBehavior"})
+# Condition codes and the operands each one reads (to_code.condition_form): the rest are stale.
+_NUMBER, _TEXT, _OTHER = "WFNumberValue", "WFConditionalActionString", "WFAnotherNumber"
+_LEGACY = {"Is Less Than": 0, "Is Greater Than": 2, "Equals": 4, "Is": 4, "Is Not": 5, "Not Equal To": 5,
+           "Begins With": 8, "Ends With": 9, "Contains": 99, "Does Not Contain": 999}
+_READS: dict[int, frozenset[str]] = {
+    **dict.fromkeys((0, 1, 2, 3), frozenset({_NUMBER})), 1003: frozenset({_NUMBER, _OTHER}),
+    **dict.fromkeys((8, 9, 99, 999), frozenset({_TEXT})), 100: frozenset(), 101: frozenset(),
+}
+_B64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(?:;[\w=.+-]+)*;base64,", re.I)
+_MAGIC = (
+    (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+    (b"bplist", "binary plist"), (b"%PDF", "PDF document"), (b"PK\x03\x04", "ZIP archive"),
+    (b"<?xml", "XML document"), (b"RIFF", "RIFF media"), (b"\x00\x00\x01\x00", "icon"),
+)
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    position: int  # the action's index
+    path: str  # where in its parameters, e.g. 'WFImage' or 'WFItems/2/WFValue/string'
+    kind: str  # 'PNG image', 'data', 'base64 JPEG image', 'text', ...
+    size: int  # bytes of data (decoded for base64), characters of text
+    sha256: str  # of the original bytes (text: UTF-8)
+    text: str  # what the view shows instead
+
+
+@dataclass(frozen=True)
+class View:
+    code: Transpiled
+    workflow: Workflow  # what the view's code stands for: placeholders in, dropped parameters out
+    placeholders: tuple[Placeholder, ...]
+    dropped: tuple[tuple[int, str], ...]  # (action index, parameter key) left out
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:,.1f} MB"
+
+
+def _kind(data: bytes) -> str:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[4:8] == b"ftyp":
+        return "MP4 video"
+    return "data"
+
+
+def _base64(s: str) -> bytes | None:
+    if len(s) < BLOB_MIN or not _B64.fullmatch(s):
+        return None
+    compact = "".join(s.split())
+    if len(compact) % 4 or not re.search(r"[0-9+/]", compact):  # plain words are not base64
+        return None
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+class _Views:
+    def __init__(self, position: int, out: list[Placeholder]) -> None:
+        self.position = position
+        self.out = out
+
+    def note(self, path: list[str], kind: str, size: int, digest: str, text: str) -> str:
+        self.out.append(Placeholder(self.position, "/".join(path), kind, size, digest, text))
+        return text
+
+    def string(self, s: str, path: list[str]) -> str:
+        url = _DATA_URL.match(s)
+        if url and len(s) >= BLOB_MIN:
+            data = _base64(s[url.end():]) or b""
+            kind = _kind(data) if data else (url[1] or "data")
+            return self.note(path, f"data URL {kind}", len(data), hashlib.sha256(s.encode()).hexdigest(),
+                             f"<data URL: {kind}, {_size(len(data))}>")
+        data = _base64(s)
+        if data is not None:
+            kind = _kind(data)
+            return self.note(path, f"base64 {kind}", len(data), hashlib.sha256(data).hexdigest(),
+                             f"<base64 {kind}, {_size(len(data))}>")
+        if len(s) > TEXT_LIMIT:
+            more = len(s) - TEXT_LIMIT
+            marker = CUT.format(more=more)
+            self.note(path, "text", len(s), hashlib.sha256(s.encode("utf-8", "surrogatepass")).hexdigest(), marker)
+            return s[:TEXT_LIMIT] + marker
+        return s
+
+    def value(self, v: Any, path: list[str]) -> Any:
+        """``v`` (a raw plist value) with its blobs replaced."""
+        if type(v) is bytes:
+            kind = _kind(v)
+            return self.note(path, kind, len(v), hashlib.sha256(v).hexdigest(), f"<{kind}, {_size(len(v))}>")
+        if type(v) is str:
+            return self.string(v, path)
+        if type(v) is list:
+            return [self.value(x, [*path, str(i)]) for i, x in enumerate(v)]
+        if type(v) is dict:
+            if v.get("WFSerializationType") == "WFTextTokenString":
+                return self.text(v, path)
+            return {k: self.value(x, [*path, str(k)]) for k, x in v.items()}
+        return v
+
+    def text(self, raw: dict[str, Any], path: list[str]) -> Any:
+        """A text token: its plain pieces between variables are replaced or cut one by one (through
+        the model, which maps the UTF-16 offsets of the variables)."""
+        try:
+            t = parse_value(raw)
+        except Exception:  # a malformed token stays as it is
+            return raw
+        if type(t) is not Text:
+            return raw
+        parts = [self.string(part, [*path, "Value", "string", str(i)]) if type(part) is str else part
+                 for i, part in enumerate(t.parts)]
+        if parts == t.parts:
+            return raw
+        return dump_value(Text(parts, t.has_ranges, t.value_extra, t.extra))
+
+
+def _stale(params: Mapping[str, Any]) -> set[str]:
+    """The operands a conditional's comparison does not read."""
+    code = params.get("WFCondition")
+    code = _LEGACY.get(code, code) if type(code) is str else code
+    operands = {_NUMBER, _TEXT, _OTHER} & params.keys()
+    if type(code) is not int:
+        return set()
+    if code in _READS:
+        return operands - _READS[code]
+    if code in (4, 5):  # equality reads the text operand for text and the number for numbers
+        if _TEXT in params and _NUMBER in params:
+            blank = [k for k in (_TEXT, _NUMBER) if params[k] in ("", None)]
+            return ({_OTHER} & operands) | (set(blank[:1]) if len(blank) == 1 else set())
+        return {_OTHER} & operands
+    return set()
+
+
+def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
+                  labels: Callable[[str], str | None] | None = None) -> View:
+    """The training view of ``wf`` (see the module's docstring)."""
+    placeholders: list[Placeholder] = []
+    dropped: list[tuple[int, str]] = []
+    actions = []
+    for i, action in enumerate(wf.actions):
+        raw = action.to_plist()
+        params = raw.get("WFWorkflowActionParameters")
+        if type(params) is dict:
+            drop = {k for k in params if type(k) is str and (k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS)}
+            if action.identifier == IF and action.mode == 0:
+                drop |= _stale(params)
+            dropped.extend((i, k) for k in params if k in drop)
+            views = _Views(i, placeholders)
+            raw["WFWorkflowActionParameters"] = {k: views.value(v, [k]) for k, v in params.items() if k not in drop}
+        actions.append(raw)
+    view = Workflow.from_plist({"WFWorkflowActions": actions}, source=wf.source)
+    code = transpile(view, input_keys=input_keys, labels=labels, reuse_names=True)
+    return View(code, view, tuple(placeholders), tuple(dropped))
