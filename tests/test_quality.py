@@ -77,7 +77,7 @@ HANDMADE: dict[str, tuple[str, str, str | None, str, int]] = {
           f"data = is_workflow_actions_base64(WFInput=b'abc')\nshort = {SHORT}\nnote = '# not a comment'\n", 3),
     "c": ("quickSaveClipboard", "I want “quick Save Clipboard” now!", "1. Check whether `x` is on:\n"
           "   - Set name to name",
-          "# Check whether `x` is on.\n# Set name to name\n# No WFs here.\n"
+          "# Check whether `x` is on.\n# Set name to name\n# No WFs here.\n# Split at 'WFWorkflowActions'.\n"
           "text_2 = is_workflow_actions_getclipboard()\ncount_3: 'Count' = 1\na = b = Rb'\\d'\n(p, q) = 1, 2\n"
           f"joined = {FSTRING}\ncount_3 += 1\n"
           "if is_workflow_actions_conditional(WFInput=text_2, WFCondition=4):\n    pass\n"
@@ -92,7 +92,7 @@ HANDMADE |= {
     "g": ("Lost", "Lost", "1. Lost comment", f"# Lost comment\nx = {UNTOKENIZED_LONG}\ny = (\n", 1),
     "h": ("sos", "Make sosa please", "1. Nothing", "# Check\nx: 'L' = = 1\n", 1),
 }
-COMMENTS = {"a": 1, "b": 2, "c": 3, "k": 30, "d": 0, "e": 0, "f": 0, "g": 1, "h": 1}
+COMMENTS = {"a": 1, "b": 2, "c": 4, "k": 30, "d": 0, "e": 0, "f": 0, "g": 1, "h": 1}
 FAILED = ("Failed", "Failed Failed", "1. x", f"# Failed\nbad: 'B' = {LONG}\nz = b'1'\n", 1)
 
 
@@ -229,8 +229,8 @@ def test_figures_on_a_real_offline_build(tmp_path: Path) -> None:
     assert q["samples"] == ok == shortcuts == len(list(RAW.glob("*.shortcut")))
     assert q["unparsable_code"] == 0
     assert q["comments"] >= action_lines > 0  # one before every line that starts an action
-    assert 0 < q["plan_lines_copied"] <= q["plan_lines"] and q["plans_all_copied"] <= q["samples"]
-    assert q["queries_quoting_title"] == q["samples"]  # the offline query names every shortcut
+    assert q["plan_lines_copied"] <= q["plan_lines"] / 10 and q["plans_all_copied"] == 0  # plans sit above the code
+    assert q["queries_quoting_title"] < q["samples"]  # most offline queries do not name the shortcut
     assert q["assigned_names"] > 0 and 0 <= q["numbered_names"] <= q["assigned_names"]
     assert q["samples_over_16k_tokens"] == 0  # small example shortcuts
     assert sum(n for _, n in q["top_query_openings"]) <= q["samples"]

@@ -37,6 +37,9 @@ _ALNUM = re.compile(r"[^\W_]+")  # runs of letters and digits
 _TEMPLATE_NAME = re.compile(r"`[^`]*`")
 _TEMPLATE_VALUE = re.compile(r"'[^']*'")
 _WF_KEY = re.compile(r"\bWF[A-Z][A-Za-z]+")
+# Quoted text in a comment is the shortcut's own data (a shortcut that edits shortcut files quotes
+# 'WFWorkflowActions'); a key named outside quotes is the comment talking in parameter keys.
+_QUOTED = re.compile(r"'[^']*'|“[^”]*”|\"[^\"]*\"")
 # "X to X": X a `name`, a 'value' or a plain word (not the end of a longer name), the same both times.
 _X_TO_X = re.compile(r"(?<![\w.'`])(`[^`]+`|'[^']+'|\w[\w.']*)\s+to\s+\1(?![\w'`]|\.\w)")
 _NUMBERED = re.compile(r"\d$")
@@ -237,7 +240,7 @@ class Tally:
         quoting, verbatim = quotes_title(query, title), quotes_title_verbatim(query, title)
         lex, tree = lexical(code), syntax(code)
         comments = lex.comments if lex is not None else comment_lines(code)
-        wf_keys = sum(_WF_KEY.search(c) is not None for c in comments)
+        wf_keys = sum(_WF_KEY.search(_QUOTED.sub("", c)) is not None for c in comments)
         x_to_x = sum(map(is_x_to_x, comments))
         said = {normalize_line(c) for c in comments}
         lines = [n for n in (normalize_line(line) for line in plan.splitlines() if line.strip()) if n]
@@ -345,7 +348,7 @@ def sample_quality(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
       ``top_opening_share`` (the most common one's share of samples).
     - ``top20_comment_share``: share of all comments (the text after ``#``) taken by the 20 most
       frequent (``top_comments``), and ``top20_comment_template_share`` with names and values left
-      out (``comment_template``, ``top_comment_templates``); ``comments_naming_wf_keys``
+      out (``comment_template``, ``top_comment_templates``); ``comments_naming_wf_keys`` (outside quoted text)
       (``WFSomething``); ``x_to_x_comments`` ("Set the variable `V` to `V`.").
     - ``label_annotations`` (``name: 'Label' = ...``), ``samples_with_label_annotations``,
       ``label_annotation_share`` of all assignments; ``call_form_conditions`` (``if

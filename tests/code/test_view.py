@@ -106,16 +106,22 @@ def test_ui_only_legacy_and_stale_parameters_go_and_conditions_read_plainly() ->
                                                                           "WFAnotherNumber") for _, k in view.dropped)
 
 
-def test_equality_keeps_both_operands_when_both_hold_a_value() -> None:
-    wf = workflow(
-        action("ask", UUID="A"),
-        action("conditional", GroupingIdentifier="G", WFControlFlowMode=0, WFCondition=4,
-               WFInput={"Type": "Variable", "Variable": output("A", "Provided Input")},
-               WFConditionalActionString="5", WFNumberValue=5),
-        action("conditional", GroupingIdentifier="G", WFControlFlowMode=2),
-    )
-    view = training_view(wf)
-    assert view.dropped == () and "WFNumberValue" in view.code.code  # which one counts depends on the input
+def test_equality_keeps_both_operands_only_when_they_differ() -> None:
+    def equality(text: str, number: object, code: object = 4) -> Workflow:
+        return workflow(
+            action("ask", UUID="A"),
+            action("conditional", GroupingIdentifier="G", WFControlFlowMode=0, WFCondition=code,
+                   WFInput={"Type": "Variable", "Variable": output("A", "Provided Input")},
+                   WFConditionalActionString=text, WFNumberValue=number),
+            action("conditional", GroupingIdentifier="G", WFControlFlowMode=2),
+        )
+
+    differ = training_view(equality("5", 6))
+    assert differ.dropped == () and "WFNumberValue" in differ.code.code  # which one counts depends on the input
+    same = training_view(equality("1242", "1242.0", "Equals"))  # and a legacy condition name
+    assert same.dropped == ((1, "WFNumberValue"),)
+    assert "if provided_input == '1242':" in same.code.code, same.code.code
+    assert same.workflow.actions[1].parameters["WFCondition"] == 4
 
 
 def test_labels_follow_the_catalog_and_names_are_reused_once_free() -> None:

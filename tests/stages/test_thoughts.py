@@ -153,7 +153,8 @@ def test_faults_are_retried_and_repaired(tmp_path: Path, server: LLMServer) -> N
 def test_a_persistent_failure_is_recorded_then_retried(tmp_path: Path, server: LLMServer) -> None:
     target = ingested(tmp_path)
     victim = "Shortcut: Word Count"
-    server.script(*[Fault.schema_break()] * 2, when=lambda body: victim in body["messages"][1]["content"])
+    # messages[3]: the request, after the system text and the worked example's two turns
+    server.script(*[Fault.schema_break()] * 2, when=lambda body: victim in body["messages"][3]["content"])
     cfg = config(server)
     first = think(target, cfg)
     assert (first.count("ok"), first.count("failed")) == (16, 1)
@@ -247,3 +248,77 @@ def test_overlapping_runs_keep_the_union_and_failures_never_hide_good_samples(tm
     # the failed run's shard held the same inputs: the rerun superseded it; the partial run's is covered
     assert finish(THOUGHTS, target, [again]) == 1
     assert sorted(p.name for p in wh.parts_dir(target).glob("thoughts-*")) == [first.key]
+
+
+def test_prompts_and_samples_carry_the_training_view_not_the_blobs(tmp_path: Path, server: LLMServer) -> None:
+    import base64
+    import plistlib
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
+    blob = base64.b64encode(png).decode()
+    wf = {"WFWorkflowActions": [
+        {"WFWorkflowActionIdentifier": "is.workflow.actions.gettext",
+         "WFWorkflowActionParameters": {"UUID": "A", "WFTextActionText": blob}},
+        {"WFWorkflowActionIdentifier": "is.workflow.actions.base64encode",
+         "WFWorkflowActionParameters": {"UUID": "B", "WFEncodeMode": "Decode", "WFInput": {
+             "WFSerializationType": "WFTextTokenAttachment",
+             "Value": {"Type": "ActionOutput", "OutputUUID": "A", "OutputName": "Text"}}}},
+        {"WFWorkflowActionIdentifier": "is.workflow.actions.setwallpaper",
+         "WFWorkflowActionParameters": {"WFInput": png}},
+    ], "WFWorkflowClientVersion": "2302.0.4"}
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "Wallpaper.shortcut").write_bytes(plistlib.dumps(wf, fmt=plistlib.FMT_BINARY))
+    target = ingested(tmp_path, source)
+    done = think(target, config(server))
+    assert done.count("ok") == 1
+    prompts = json.dumps(server.bodies)
+    assert blob[:200] not in prompts and "<base64 PNG image, 16 KB>" in prompts
+    wh.publish(target)
+    [row] = samples(target)
+    assert blob[:200] not in row["workflow_code"] and "'<PNG image, 16 KB>'" in row["workflow_code"]
+    with wh.connect(target) as con:
+        held = con.execute("SELECT position, path, kind, size FROM placeholders ORDER BY position").fetchall()
+        lossless = con.execute("SELECT code FROM code").fetchone()[0]
+    assert held == [(0, "WFTextActionText", "base64 PNG image", len(png)), (2, "WFInput", "PNG image", len(png))]
+    assert blob in lossless  # the code table stays lossless
+
+
+def test_an_offline_query_follows_the_mode_of_an_action(tmp_path: Path) -> None:
+    from workflowbench.shortcut.model import Action, Workflow
+    from workflowbench.thoughts.base import Seed
+    from workflowbench.thoughts.offline import think as offline
+
+    def query(mode: str) -> str:
+        wf = Workflow(actions=[Action("is.workflow.actions.getclipboard", {"UUID": "A"}),
+                               Action("is.workflow.actions.base64encode", {"WFEncodeMode": mode}),
+                               Action("is.workflow.actions.showresult", {})])
+        view = stage.training_view(wf)
+        return offline(Seed("s" + mode, "", view.workflow, view.code), {}).query
+
+    assert "decode Base64 data" in query("Decode") and "encode data as Base64" in query("Encode")
+    assert "encode data" not in query("Decode")
+
+
+def test_every_thoughts_prompt_carries_one_worked_example(tmp_path: Path, server: LLMServer) -> None:
+    import jsonschema
+
+    from workflowbench.llm.prompts import load
+    from workflowbench.thoughts.llm_backend import PROMPTS
+    from workflowbench.thoughts.query import human_title
+
+    for name in PROMPTS:
+        prompt = load(name)
+        assert prompt.example is not None, name
+        _, answer_text = prompt.example
+        jsonschema.validate(json.loads(answer_text), prompt.schema)
+        roles = [m["role"] for m in prompt.messages(**dict.fromkeys(re.findall(r"\$(\w+)", prompt.user), "x"))]
+        assert roles == ["system", "user", "assistant", "user"]
+    comments = json.loads(load("comments").example[1])["comments"]  # type: ignore[index]
+    wanted = re.search(r"these lines: ([\d, ]+)\.", load("comments").example[0])  # type: ignore[index]
+    assert wanted and [c["line"] for c in comments] == [int(n) for n in wanted[1].split(",")]
+    query = json.loads(load("query").example[1])["query"]  # type: ignore[index]
+    assert human_title("Currency Converter").lower() not in query.lower()
+    target = ingested(tmp_path)
+    think(target, config(server))
+    assert server.bodies and all(len(b["messages"]) == 4 for b in server.bodies)

@@ -14,7 +14,9 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
     fmt = body.get("response_format") or {}
     name = fmt.get("json_schema", {}).get("name") if fmt.get("type") == "json_schema" else None
     text = body["messages"][-1]["content"] if name else "\n".join(m["content"] for m in body["messages"])
-    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    # the request: the last user turn that is not a repair request (an earlier one is a worked example)
+    first_user = [m["content"] for m in body["messages"] if m["role"] == "user"
+                  and not m["content"].startswith("That answer cannot be used")][-1]
     if name == "comments" or (name is None and "these lines:" in first_user):
         found = LINES.search(first_user)
         assert found, "a comments prompt names its lines"

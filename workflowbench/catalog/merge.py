@@ -12,7 +12,9 @@ Exceptions to first-wins:
   lists a duration's units ('sec', 'min', 'hr') as the values of a quantity WFActions types 'object';
 - ``required``: see ``merged_required``;
 - ``uses`` comes from the corpus, ``tags`` from WorkflowLLM (the only sources that set them);
-- ``app``: an app no source states is the identifier's (``sources.default_app``).
+- ``app``: an app no source states is the identifier's (``sources.default_app``);
+- ``output_name``: the corpus first. It is the label references to the action's output carry in
+  real shortcuts (Ask for Input's output is 'Provided Input'); catalogs often give the action's title.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def merge_api(records: list[tuple[str, Api]]) -> Api:
             merged.provenance["app"] = _source(api, "app", source)
             break
     for name in _API_FIELDS:
-        for source, api in records:
+        ordered = sorted(records, key=lambda r: r[0] != "corpus") if name == "output_name" else records
+        for source, api in ordered:
             if _states(api, name):
                 setattr(merged, name, list(getattr(api, name)) if name == "tags" else getattr(api, name))
                 merged.provenance[name] = _source(api, name, source)

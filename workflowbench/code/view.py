@@ -6,12 +6,16 @@ It differs from ``to_code(wf)`` in four ways (docs/CODE.md, "The training view")
 - **Blobs become placeholders.** Data (``bytes``), base64 text and ``data:`` URLs of at least
   ``BLOB_MIN`` characters become a short string naming what they were and their size,
   ``'<PNG image, 34 KB>'``; plain text longer than ``TEXT_LIMIT`` characters is cut there with a
-  marker. Each replacement is a ``Placeholder`` (action, parameter path, kind, size, sha256): the
-  original is at that path of the shortcut's stored plist.
+  marker, and a list of more than ``LIST_LIMIT`` text or dictionary items keeps that many and one
+  marker item; an action whose parameters still hold more than ``ACTION_LIMIT`` characters keeps a
+  quarter of those texts and a fifth of those lists. Each replacement is a ``Placeholder``
+  (action, parameter path, kind, size, sha256): the original is at that path of the shortcut's
+  stored plist.
 - **Parameters that do not change what the workflow does are dropped:** ``Show-…`` disclosure
   flags (editor UI), ``WFConditionalLegacyComparisonBehavior``, and a condition's operand that its
-  comparison does not read (a stale value left by an earlier edit). Conditions then read
-  ``if a == b:``.
+  comparison does not read (a stale value left by an earlier edit, or the number operand of an
+  equality whose text operand says the same). A legacy condition name ('Equals') becomes the code
+  the app upgrades it to (4). Conditions then read ``if a == b:``.
 - **Output labels** are compared with the catalog's default output names (``labels``): an
   annotation appears only where the label differs.
 - **Names are reused** once the output they named is no longer referenced, so numeric suffixes
@@ -37,6 +41,10 @@ from .to_code import IF, Transpiled, transpile
 BLOB_MIN = 200  # characters of base64 (or a data: URL) that make a blob
 TEXT_LIMIT = 600  # characters of plain text kept; the rest is cut with a marker
 CUT = " …[{more:,} more characters cut]"
+LIST_LIMIT = 40  # items of a list (of text or of dictionary items) kept; one marker item stands for the rest
+MORE_ITEMS = "<…{more:,} more items>"
+STRUCTURE = frozenset({"WFMenuItems"})  # the menu's own list of its cases: never cut
+ACTION_LIMIT = 12_000  # characters of one action's parameters over which texts and lists are cut 4-5x shorter
 UI_ONLY_PREFIX = "Show-"  # the editor's "show more" disclosure state
 LEGACY_FLAGS = frozenset({"WFConditionalLegacyComparisonBehavior"})
 # Condition codes and the operands each one reads (to_code.condition_form): the rest are stale.
@@ -78,6 +86,17 @@ def _size(n: int) -> str:
     return f"{n} bytes" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:,.1f} MB"
 
 
+def _list_marker(items: list[Any], more: int) -> Any:
+    """The element that stands for a list's cut tail, in the form of the list's own elements: a
+    dictionary item (``WFItemType``) of text, or a plain string; None (no cut) for other lists."""
+    text = MORE_ITEMS.format(more=more)
+    if all(type(x) is dict and "WFItemType" in x for x in items):
+        return {"WFItemType": 0, "WFValue": {"WFSerializationType": "WFTextTokenString", "Value": {"string": text}}}
+    if all(type(x) is str for x in items):
+        return text
+    return None
+
+
 def _kind(data: bytes) -> str:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
@@ -100,9 +119,12 @@ def _base64(s: str) -> bytes | None:
 
 
 class _Views:
-    def __init__(self, position: int, out: list[Placeholder]) -> None:
+    def __init__(self, position: int, out: list[Placeholder], text_limit: int = TEXT_LIMIT,
+                 list_limit: int = LIST_LIMIT) -> None:
         self.position = position
         self.out = out
+        self.text_limit = text_limit
+        self.list_limit = list_limit
 
     def note(self, path: list[str], kind: str, size: int, digest: str, text: str) -> str:
         self.out.append(Placeholder(self.position, "/".join(path), kind, size, digest, text))
@@ -120,11 +142,11 @@ class _Views:
             kind = _kind(data)
             return self.note(path, f"base64 {kind}", len(data), hashlib.sha256(data).hexdigest(),
                              f"<base64 {kind}, {_size(len(data))}>")
-        if len(s) > TEXT_LIMIT:
-            more = len(s) - TEXT_LIMIT
+        if len(s) > self.text_limit:
+            more = len(s) - self.text_limit
             marker = CUT.format(more=more)
             self.note(path, "text", len(s), hashlib.sha256(s.encode("utf-8", "surrogatepass")).hexdigest(), marker)
-            return s[:TEXT_LIMIT] + marker
+            return s[:self.text_limit] + marker
         return s
 
     def value(self, v: Any, path: list[str]) -> Any:
@@ -135,7 +157,15 @@ class _Views:
         if type(v) is str:
             return self.string(v, path)
         if type(v) is list:
-            return [self.value(x, [*path, str(i)]) for i, x in enumerate(v)]
+            n = self.list_limit
+            marker = _list_marker(v, len(v) - n) if len(v) > n else None
+            if marker is None:
+                return [self.value(x, [*path, str(i)]) for i, x in enumerate(v)]
+            kept = [self.value(x, [*path, str(i)]) for i, x in enumerate(v[:n])]
+            text = MORE_ITEMS.format(more=len(v) - n)
+            digest = hashlib.sha256(repr(v[n:]).encode("utf-8", "surrogatepass")).hexdigest()
+            self.note([*path, str(n)], "items", len(v) - n, digest, text)
+            return [*kept, marker]
         if type(v) is dict:
             if v.get("WFSerializationType") == "WFTextTokenString":
                 return self.text(v, path)
@@ -158,21 +188,36 @@ class _Views:
         return dump_value(Text(parts, t.has_ranges, t.value_extra, t.extra))
 
 
-def _stale(params: Mapping[str, Any]) -> set[str]:
-    """The operands a conditional's comparison does not read."""
+def _same_operand(text: Any, number: Any) -> bool:
+    """The text operand and the number operand say the same thing ('1242' and 1242)."""
+    if type(text) is not str or type(number) not in (int, float, str):
+        return False
+    try:
+        return float(text) == float(number)
+    except ValueError:
+        return False
+
+
+def _condition(params: Mapping[str, Any]) -> tuple[int | None, set[str]]:
+    """A conditional's condition code as a number (a legacy name such as 'Equals' is the code the
+    app upgrades it to), and the operands its comparison does not read (stale)."""
     code = params.get("WFCondition")
-    code = _LEGACY.get(code, code) if type(code) is str else code
-    operands = {_NUMBER, _TEXT, _OTHER} & params.keys()
+    code = _LEGACY.get(code) if type(code) is str else code
     if type(code) is not int:
-        return set()
+        return None, set()
+    operands = {_NUMBER, _TEXT, _OTHER} & params.keys()
     if code in _READS:
-        return operands - _READS[code]
+        return code, operands - _READS[code]
     if code in (4, 5):  # equality reads the text operand for text and the number for numbers
+        stale = {_OTHER} & operands
         if _TEXT in params and _NUMBER in params:
             blank = [k for k in (_TEXT, _NUMBER) if params[k] in ("", None)]
-            return ({_OTHER} & operands) | (set(blank[:1]) if len(blank) == 1 else set())
-        return {_OTHER} & operands
-    return set()
+            if len(blank) == 1:
+                stale.add(blank[0])
+            elif _same_operand(params[_TEXT], params[_NUMBER]):
+                stale.add(_NUMBER)
+        return code, stale
+    return code, set()
 
 
 def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
@@ -186,11 +231,23 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
         params = raw.get("WFWorkflowActionParameters")
         if type(params) is dict:
             drop = {k for k in params if type(k) is str and (k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS)}
+            code = None
             if action.identifier == IF and action.mode == 0:
-                drop |= _stale(params)
+                code, stale = _condition(params)
+                drop |= stale
             dropped.extend((i, k) for k in params if k in drop)
-            views = _Views(i, placeholders)
-            raw["WFWorkflowActionParameters"] = {k: views.value(v, [k]) for k, v in params.items() if k not in drop}
+            found: list[Placeholder] = []
+            views = _Views(i, found)
+            kept = {k: v if k in STRUCTURE else views.value(v, [k]) for k, v in params.items() if k not in drop}
+            if len(repr(kept)) > ACTION_LIMIT:  # much data in small pieces: keep less of each
+                found.clear()
+                views = _Views(i, found, TEXT_LIMIT // 4, LIST_LIMIT // 5)
+                kept = {k: v if k in STRUCTURE else views.value(v, [k]) for k, v in params.items() if k not in drop}
+            placeholders.extend(found)
+            params = kept
+            if code is not None and type(params.get("WFCondition")) is str:
+                params["WFCondition"] = code
+            raw["WFWorkflowActionParameters"] = params
         actions.append(raw)
     view = Workflow.from_plist({"WFWorkflowActions": actions}, source=wf.source)
     code = transpile(view, input_keys=input_keys, labels=labels, reuse_names=True)

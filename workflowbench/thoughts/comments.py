@@ -3,6 +3,7 @@ built-ins, and a generic sentence from the catalog for the rest."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 
@@ -15,7 +16,7 @@ from .phrases import SPECIFIC
 from .words import CAMEL, VERBS, app_name, flat, join, label_words, lower_first, sentence
 
 # The compared name in `if x == 'a':`, `if not x:`, `if 'a' in x:` or the call form of those.
-_IF_SUBJECT = re.compile(r"\s*if (?:is_workflow_actions_conditional\()?(?:not )?([^\W\d]\w*)\b(?![\w(])")
+_IF_SUBJECT = re.compile(r"\s*if (?:is_workflow_actions_conditional\()?(?:not )?([^\W\d]\w*)\b(?![\w(]|\s*=[^=])")
 _IF_CONTAINER = re.compile(r"\s*if .* in ([^\W\d]\w*)\b(?![\w(])")
 
 
@@ -25,6 +26,8 @@ class Commenter(Context):
     def __init__(self, seed: Seed, apis: Mapping[str, ApiDoc]) -> None:
         super().__init__(seed, apis)
         self.phrases: dict[int, str] = {}
+        digest = hashlib.blake2b(seed.shortcut_id.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+        self.salt = int.from_bytes(digest, "big")
 
     def with_kept(self, text: str, i: int, noun: str = "result") -> str:
         """``text`` and, when the action's output has a name in code, where the output goes."""
@@ -39,10 +42,11 @@ class Commenter(Context):
         return text + form.format(noun, name)
 
     def phrase(self, i: int) -> str:
-        """The comment sentence for action ``i``."""
+        """The comment sentence for action ``i``: frequent sentence shapes take one of a few wordings,
+        picked by the shortcut and the action, so the data does not teach one fixed phrase."""
         got = self.phrases.get(i)
         if got is None:
-            got = self.phrases[i] = self._phrase(i)
+            got = self.phrases[i] = vary(self._phrase(i), self.salt + i)
         return got
 
     def _phrase(self, i: int) -> str:
@@ -198,3 +202,64 @@ def _description(name: str, doc: ApiDoc | None) -> str | None:
     if not stem & said - VERBS:
         return None
     return lower_first(first)
+
+
+# Frequent sentence shapes and other wordings of each ({1}, {2}: the captured parts).
+_VARIANTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple((re.compile(p), forms) for p, forms in (
+    (r"Set the variable (`[^`]+`) to (.+?)( \(the [^()]*\))?\.", (
+        "Set the variable {1} to {2}{3}.", "Store {2} in {1}{3}.", "Save {2} as the variable {1}{3}.",
+        "Put {2} into {1}{3}.")),
+    (r"Add (.+?) to the variable (`[^`]+`)( \(the [^()]*\))?\.", (
+        "Add {1} to the variable {2}{3}.", "Append {1} to {2}{3}.", "Put {1} at the end of {2}{3}.")),
+    (r"Check whether (.+)\.", ("Check whether {1}.", "See if {1}.", "Test whether {1}.", "Branch on whether {1}.",
+                               "Go on only if {1}.", "Ask whether {1}.", "Decide by whether {1}.")),
+    (r"Otherwise, when (.+):", ("Otherwise, when {1}:", "If not, that is when {1}:", "Else, when {1}:",
+                               "In the other case, when {1}:", "When instead {1}:", "Failing that, when {1}:")),
+    (r"Handle the menu option (.+):", ("Handle the menu option {1}:", "When {1} is chosen:", "For the option {1}:",
+                                       "If the user picks {1}:", "After a tap on {1}:", "Choice {1}:",
+                                       "Picking {1} leads here:")),
+    (r"Get the value of (.+)\.", ("Get the value of {1}.", "Read {1}.", "Fetch the current value of {1}.",
+                                  "Look up {1}.", "Take what {1} holds.", "Bring back {1}.")),
+    (r"Write the text (.+)", ("Write the text {1}", "Prepare the text {1}", "Compose the text {1}",
+                              "Set up the text {1}")),
+    (r"Get the value for the key (.+) from (.+)", ("Get the value for the key {1} from {2}",
+                                                   "Read the key {1} of {2}", "Look up {1} in {2}")),
+    (r"Copy (.+) to the clipboard\.", ("Copy {1} to the clipboard.", "Put {1} on the clipboard.",
+                                       "Place {1} on the clipboard.")),
+    (r"Repeat for each item in (.+)\.", ("Repeat for each item in {1}.", "Go through every item of {1}.",
+                                         "Loop over {1}.", "For each item in {1}, do the following.")),
+    (r"End the check and keep the result of the branch that ran as (`[^`]+`)\.", (
+        "End the check and keep the result of the branch that ran as {1}.",
+        "Close the check; the result of the branch that ran is {1}.", "End the if block, keeping its result as {1}.",
+        "Finish the check; {1} is what the chosen branch produced.")),
+    (r"End the loop and collect the results of its runs as (`[^`]+`)\.", (
+        "End the loop and collect the results of its runs as {1}.", "Close the loop; {1} holds what each run gave.",
+        "End the loop, gathering every run's result in {1}.")),
+    (r"End the (check|menu|loop)\.", ("End the {1}.", "Close the {1}.", "That ends the {1}.")),
+    (r"Stop the shortcut\.", ("Stop the shortcut.", "End the shortcut here.", "Stop running.", "Quit the shortcut.")),
+    (r"Do nothing, which clears the current result\.", ("Do nothing, which clears the current result.",
+                                                       "Clear the current result.", "Reset the result to nothing.")),
+    (r"Open the URL in (.+)\.", ("Open the URL in {1}.", "Open {1} in the browser.", "Visit {1}.")),
+    (r"Preview (.+) with Quick Look\.", ("Preview {1} with Quick Look.", "Show {1} in Quick Look.",
+                                         "Open a Quick Look preview of {1}.")),
+    (r"Save (.+) to the file (.+)\.", ("Save {1} to the file {2}.", "Write {1} into the file {2}.",
+                                      "Store {1} as the file {2}.")),
+    (r"Run another shortcut\.", ("Run another shortcut.", "Call another shortcut.", "Hand over to another shortcut.")),
+))
+
+
+_SAME_TWICE = re.compile(r"(`[^`]+`) to \1(?![\w`])")
+
+
+def vary(text: str, salt: int) -> str:
+    """``text`` in the wording ``salt`` picks, when its shape is a frequent one. 'X to X' (a rename
+    or a copy onto itself) says what happens instead."""
+    text = _SAME_TWICE.sub(r"\1, leaving it as it is", text)
+    for pattern, forms in _VARIANTS:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            form = forms[salt % len(forms)]
+            for n, part in enumerate(m.groups(), start=1):
+                form = form.replace(f"{{{n}}}", part or "")
+            return form
+    return text

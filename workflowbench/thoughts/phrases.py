@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..shortcut.values import Dictionary
 from .context import Context
-from .words import APPLE_APPS, join, literal
+from .words import APPLE_APPS, CAMEL, join, literal
 
 # A phrase for one action: (context, action index, parameters) -> sentence, or None for the generic one.
 Phrase = Callable[[Context, int, Mapping[str, Any]], "str | None"]
@@ -87,8 +88,23 @@ def _variable(verb: str) -> Phrase:
         name = p.get("WFVariableName")
         var = f"`{c.variable(name)}`" if isinstance(name, str) else "a variable"
         value = c.input(i, "WFInput")
-        return f"Set the variable {var} to {value}" if verb == "set" else f"Add {value} to the variable {var}"
+        text = f"Set the variable {var} to {value}" if verb == "set" else f"Add {value} to the variable {var}"
+        meaning = _meaning(name) if isinstance(name, str) else None
+        return f"{text} ({meaning})" if meaning else text
     return phrase
+
+
+_GENERIC_NAMES = frozenset("var variable value values item items text result results data temp tmp x y i n "
+                           "list dict dictionary output input".split())
+
+
+def _meaning(name: str) -> str | None:
+    """What a variable's name says, in words: 'Matched_Device_Dictionary' -> 'the matched device
+    dictionary'; None when the name says nothing more than 'a value'."""
+    words = [w.lower() if not w.isupper() else w for w in re.findall(r"[A-Za-z]+", CAMEL.sub(" ", name))]
+    if not words or all(w.lower() in _GENERIC_NAMES for w in words) or sum(map(len, words)) < 4:
+        return None
+    return "the " + " ".join(words)
 
 
 def _run(c: Context, i: int, p: Mapping[str, Any]) -> str:

@@ -46,6 +46,13 @@ _ASKS: dict[str, str] = {
     "lowpowermode.set": "toggle Low Power Mode", "dnd.set": "change my Focus settings",
     "wifi.set": "toggle Wi-Fi", "bluetooth.set": "toggle Bluetooth", "appearance": "switch dark mode",
 }
+# Built-ins whose mode parameter decides what they do: (key, mode -> what a user would ask for).
+_MODES: dict[str, tuple[str, dict[str, str]]] = {
+    "base64encode": ("WFEncodeMode", {"Decode": "decode Base64 data"}),
+    "urlencode": ("WFEncodeMode", {"Decode": "decode URL-encoded text"}),
+    "text.changecase": ("WFCaseType", {"UPPERCASE": "make text uppercase", "lowercase": "make text lowercase",
+                                       "Capitalize Every Word": "capitalize words", "Title Case": "title-case text"}),
+}
 # Plumbing: what nearly every shortcut does; only named when nothing else is there.
 _PLUMBING: dict[str, str | None] = {
     "conditional": None, "setvariable": None, "getvariable": None, "appendvariable": None, "comment": None,
@@ -69,9 +76,26 @@ _TEMPLATES_NAMED = (
 _TEMPLATES_UNNAMED = (
     "How can I create a shortcut that can {features}?",
     "What steps would I need to take to build a shortcut to {features}?",
-    "I'd like a shortcut which will {features}. How should I set it up?",
+    "I would love a shortcut which will {features}. How should I set it up?",
     "Can you help me make a shortcut that will {features}?",
+    "Is there a way to {features} with one tap?",
+    "I need my iPhone to {features}.",
+    "Could you put together a shortcut to {features}?",
+    "Make me something that will {features}.",
+    "What's the easiest way to {features} automatically?",
+    "Every day I have to {features} by hand; can a shortcut do it for me?",
+    "Help me {features} without opening five apps.",
+    "Build a shortcut to {features}, please.",
+    "My goal is to {features}. What would the shortcut look like?",
+    "Looking for a quick way to {features}.",
+    "Set up an automation that will {features}.",
+    "Show me how to {features} using Shortcuts.",
 )
+# How often a query names the shortcut, in percent: most people ask for what they want done.
+NAMED_SHARE = 12
+_TOPIC = ("It's all about {topic}.", "This is for my {topic}.", "The theme is {topic}.")
+_TOPIC_STOP = frozenset("a an and the of for to in on my your with from by at or v shortcut shortcuts app "
+                        "tool tools helper menu pro lite new old beta".split())
 _APPS_SENTENCE = ("It should work with {apps}.", "I use {apps} for this.", "It needs to use {apps}.")
 
 
@@ -105,6 +129,8 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
                 apps.append(app)
             name = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier)))
             phrase, rank = (f"{name} in {app}" if app and app.lower() not in name.lower() else name), 0
+        elif short in _MODES and a.parameters.get(_MODES[short][0]) in _MODES[short][1]:
+            phrase, rank = _MODES[short][1][a.parameters[_MODES[short][0]]], 1  # type: ignore[index]
         elif short in _ASKS:
             phrase, rank = _ASKS[short], 1
         elif short in _PLUMBING:
@@ -129,8 +155,9 @@ def _phrase_name(name: str) -> str:
 
 
 def user_query(c: Context) -> str:
-    """What a user would ask for: two to four of the shortcut's features in one of a few templates, picked
-    by a hash of the shortcut id."""
+    """What a user would ask for: two to four of the shortcut's features in one of many templates,
+    picked by a hash of the shortcut id; the title is named in about ``NAMED_SHARE`` percent of
+    queries, otherwise one of its words may give the topic."""
     seed = c.seed
     h = _hash(seed.shortcut_id)
     features, apps = _features(c)
@@ -138,11 +165,25 @@ def user_query(c: Context) -> str:
     features = features[: 2 + (h >> 24) % 3]  # two to four of them, so same-looking shortcuts differ too
     if not features:
         features = ["do a few steps for me"] if c.actions else ["do nothing for now"]
-    named = _TEMPLATES_NAMED if title else _TEMPLATES_UNNAMED
-    text = named[h % len(named)].format(name=title, features=join(features))
-    if apps and (h >> 8) % 3 != 0:
+    named = title and (h >> 40) % 100 < NAMED_SHARE
+    templates = _TEMPLATES_NAMED if named else _TEMPLATES_UNNAMED
+    text = templates[h % len(templates)].format(name=title, features=join(features))
+    topic = None if named else _topic(title)
+    if topic and (h >> 32) % 3 != 0:
+        text += " " + _TOPIC[(h >> 36) % len(_TOPIC)].format(topic=topic)
+    elif apps and (h >> 8) % 3 != 0:
         text += " " + _APPS_SENTENCE[(h >> 16) % len(_APPS_SENTENCE)].format(apps=join(apps))
     return _scrub(text, seed, c.apis)
+
+
+def _topic(title: str) -> str | None:
+    """One word of the title that says what the shortcut is about (its longest content word), or
+    None when that word would be the whole title."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", title) if w.lower() not in _TOPIC_STOP]
+    if len(words) < 2:
+        return None
+    word = max(words, key=len)
+    return word if word.isupper() else word.lower()
 
 
 def _scrub(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> str:
