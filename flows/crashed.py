@@ -5,9 +5,6 @@ its flow whose process is gone from this host as Crashed."""
 
 from __future__ import annotations
 
-import os
-import socket
-
 from prefect import get_client
 from prefect.client.schemas.filters import (
     FlowFilter,
@@ -20,13 +17,9 @@ from prefect.client.schemas.objects import StateType
 from prefect.runtime import flow_run
 from prefect.states import Crashed
 
-from workflowbench.warehouse.shards import gone
+from workflowbench.warehouse.shards import gone, owner
 
-PREFIX = "process:"  # tag "process:<host>:<pid>"
-
-
-def tag() -> str:
-    return f"{PREFIX}{socket.gethostname()}:{os.getpid()}"
+PREFIX = "process:"  # tag "process:<host>-<pid>", the writer name shards use (shards.owner)
 
 
 def mark_killed_runs(flow_name: str) -> list[str]:
@@ -37,13 +30,13 @@ def mark_killed_runs(flow_name: str) -> list[str]:
     with get_client(sync_client=True) as client:
         if me is not None:
             run = client.read_flow_run(me)
-            client.update_flow_run(run.id, tags=sorted({*run.tags, tag()}))
+            client.update_flow_run(run.id, tags=sorted({*run.tags, PREFIX + owner()}))
         running = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
                 any_=[StateType.RUNNING]))))
         for other in running:
-            owners = [t[len(PREFIX):].rpartition(":") for t in other.tags if t.startswith(PREFIX)]
+            owners = [t[len(PREFIX):].rpartition("-") for t in other.tags if t.startswith(PREFIX)]
             if str(other.id) == str(me) or not owners:
                 continue
             host, _, pid = owners[0]

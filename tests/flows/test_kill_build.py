@@ -151,7 +151,7 @@ def test_a_rerun_after_a_kill_equals_an_uninterrupted_build(
         assert 0 < run.sent_before_kill < CALLS
     with get_client(sync_client=True) as client:
         [flow_run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(
-            all_=[f"{PREFIX}{socket.gethostname()}:{run.pid}"])))
+            all_=[f"{PREFIX}{socket.gethostname()}-{run.pid}"])))
     assert flow_run.state is not None and flow_run.state.type.value == "CRASHED", flow_run.state
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from workflowbench.llm.client import REPAIR
+
 LINES = re.compile(r"these lines: ([\d, ]+)\.")
 
 
@@ -16,7 +18,7 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
     text = body["messages"][-1]["content"] if name else "\n".join(m["content"] for m in body["messages"])
     # the request: the last user turn that is not a repair request (an earlier one is a worked example)
     first_user = [m["content"] for m in body["messages"] if m["role"] == "user"
-                  and not m["content"].startswith("That answer cannot be used")][-1]
+                  and not m["content"].startswith(REPAIR.partition("(")[0])][-1]
     if name == "comments" or (name is None and "these lines:" in first_user):
         found = LINES.search(first_user)
         assert found, "a comments prompt names its lines"

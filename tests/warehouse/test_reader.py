@@ -87,3 +87,48 @@ def test_leftovers_of_killed_writers_are_swept(tmp_path: Path) -> None:
     assert wh.publish(target).counts["actions"] == 57  # publish sweeps first
     assert not [p for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb.")]
+
+
+def test_a_shard_retired_while_a_query_reads_it_is_read_again(tmp_path: Path) -> None:
+    """Another build retires a shard between this reader listing the shards and reading them: the
+    query lists them again and reads what is there now."""
+    import shutil
+
+    import duckdb
+    import pytest
+
+    target = tmp_path / "w.duckdb"
+    old = "thoughts-" + "1" * 32
+    new = "thoughts-" + "2" * 32
+    row = {"sample_id": "s", "shortcut_id": "x", "origin": "seed", "status": "ok", "error": None, "query": "q",
+           "apis": [], "task_plan": "1. a", "workflow_code": "", "category": None, "backend": "offline",
+           "model": "m", "prompt_versions": None, "chunks": 1}
+    from datetime import datetime
+
+    wh.write_shard(target, old, {"samples": [{**row, "query": "old", "created_at": datetime(2024, 1, 1)}]})
+    wh.write_shard(target, new, {"samples": [{**row, "query": "new", "created_at": datetime(2024, 1, 2)}]})
+
+    class Racing(ShardReader):
+        """Lists the shards, then the other build retires one before the query runs."""
+
+        raced = 0
+
+        def files(self, name: str, stage: str | None = None) -> list[str]:
+            listed = super().files(name, stage)
+            if not self.raced:
+                self.raced += 1
+                shutil.rmtree(wh.parts_dir(target) / old)
+            return listed
+
+    assert Racing(target).rows("samples", "query") == [("new",)]
+    # a missing file that no retirement explains is still an error
+    stale = [str(wh.parts_dir(target) / old / "samples.parquet")]
+
+    class Broken(ShardReader):
+        def files(self, name: str, stage: str | None = None) -> list[str]:
+            return stale
+
+    with pytest.raises(RuntimeError, match="kept changing"):
+        Broken(target).rows("samples", "query")
+    with pytest.raises(duckdb.Error):
+        ShardReader(target).rows("samples", "no_such_column")

@@ -106,6 +106,11 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     referenced: set[int] = set()
     names: dict[str, None] = {}  # variable names in order of appearance
     uses: dict[int, list[int]] = {}  # producer -> [first, last] index of the actions referring to it
+
+    def used(i: int, k: int) -> None:
+        span = uses.setdefault(i, [k, k])
+        span[0], span[1] = min(span[0], k), max(span[1], k)
+
     for k, a in enumerate(actions):
         if a.identifier in (SETVAR, APPENDVAR) and type(a.parameters.get("WFVariableName")) is str:
             names.setdefault(a.parameters["WFVariableName"])  # type: ignore[arg-type]
@@ -115,8 +120,7 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
                 if i is not None:
                     referenced.add(i)
                     first_label.setdefault(i, att.output_name)
-                    span = uses.setdefault(i, [k, k])
-                    span[0], span[1] = min(span[0], k), max(span[1], k)
+                    used(i, k)
             elif att.type == "Variable" and att.variable_name is not None:
                 names.setdefault(att.variable_name)
     tree, defects = blocks(wf)
@@ -125,8 +129,7 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     _implicit(tree, wf, keys, healthy, implicit)
     referenced.update(p for _, p in implicit.values())
     for k, (_, i) in implicit.items():
-        span = uses.setdefault(i, [k, k])
-        span[0], span[1] = min(span[0], k), max(span[1], k)
+        used(i, k)
     # Variables keep their names; outputs get snake_case names that avoid them.
     namer = Namer()
     variables: dict[str, str] = {}

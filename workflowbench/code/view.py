@@ -36,7 +36,7 @@ from typing import Any
 
 from ..shortcut.model import Workflow
 from ..shortcut.values import Text, dump_value, parse_value
-from .to_code import IF, Transpiled, transpile
+from .to_code import IF, LEGACY, Transpiled, transpile
 
 BLOB_MIN = 200  # characters of base64 (or a data: URL) that make a blob
 TEXT_LIMIT = 600  # characters of plain text kept; the rest is cut with a marker
@@ -49,8 +49,6 @@ UI_ONLY_PREFIX = "Show-"  # the editor's "show more" disclosure state
 LEGACY_FLAGS = frozenset({"WFConditionalLegacyComparisonBehavior"})
 # Condition codes and the operands each one reads (to_code.condition_form): the rest are stale.
 _NUMBER, _TEXT, _OTHER = "WFNumberValue", "WFConditionalActionString", "WFAnotherNumber"
-_LEGACY = {"Is Less Than": 0, "Is Greater Than": 2, "Equals": 4, "Is": 4, "Is Not": 5, "Not Equal To": 5,
-           "Begins With": 8, "Ends With": 9, "Contains": 99, "Does Not Contain": 999}
 _READS: dict[int, frozenset[str]] = {
     **dict.fromkeys((0, 1, 2, 3), frozenset({_NUMBER})), 1003: frozenset({_NUMBER, _OTHER}),
     **dict.fromkeys((8, 9, 99, 999), frozenset({_TEXT})), 100: frozenset(), 101: frozenset(),
@@ -86,10 +84,10 @@ def _size(n: int) -> str:
     return f"{n} bytes" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:,.1f} MB"
 
 
-def _list_marker(items: list[Any], more: int) -> Any:
-    """The element that stands for a list's cut tail, in the form of the list's own elements: a
-    dictionary item (``WFItemType``) of text, or a plain string; None (no cut) for other lists."""
-    text = MORE_ITEMS.format(more=more)
+def _list_marker(items: list[Any], text: str) -> Any:
+    """The element that stands for a list's cut tail (saying ``text``), in the form of the list's own
+    elements: a dictionary item (``WFItemType``) of text, or a plain string; None (no cut) for other
+    lists."""
     if all(type(x) is dict and "WFItemType" in x for x in items):
         return {"WFItemType": 0, "WFValue": {"WFSerializationType": "WFTextTokenString", "Value": {"string": text}}}
     if all(type(x) is str for x in items):
@@ -158,11 +156,11 @@ class _Views:
             return self.string(v, path)
         if type(v) is list:
             n = self.list_limit
-            marker = _list_marker(v, len(v) - n) if len(v) > n else None
+            text = MORE_ITEMS.format(more=len(v) - n)
+            marker = _list_marker(v, text) if len(v) > n else None
             if marker is None:
                 return [self.value(x, [*path, str(i)]) for i, x in enumerate(v)]
             kept = [self.value(x, [*path, str(i)]) for i, x in enumerate(v[:n])]
-            text = MORE_ITEMS.format(more=len(v) - n)
             digest = hashlib.sha256(repr(v[n:]).encode("utf-8", "surrogatepass")).hexdigest()
             self.note([*path, str(n)], "items", len(v) - n, digest, text)
             return [*kept, marker]
@@ -202,7 +200,7 @@ def _condition(params: Mapping[str, Any]) -> tuple[int | None, set[str]]:
     """A conditional's condition code as a number (a legacy name such as 'Equals' is the code the
     app upgrades it to), and the operands its comparison does not read (stale)."""
     code = params.get("WFCondition")
-    code = _LEGACY.get(code) if type(code) is str else code
+    code = LEGACY.get(code) if type(code) is str else code
     if type(code) is not int:
         return None, set()
     operands = {_NUMBER, _TEXT, _OTHER} & params.keys()

@@ -78,6 +78,9 @@ class _Unusable(Exception):
 
 _RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)  # timeouts included
 
+# The turn that asks again after an unusable answer.
+REPAIR = "That answer cannot be used ({error}). Reply again with only the JSON object the instructions ask for."
+
 
 def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, _RETRYABLE) or (isinstance(exc, openai.APIStatusError) and exc.status_code >= 500)
@@ -268,8 +271,7 @@ class _Session:
                     error = str(exc)
                     if repair < self.config.repairs:
                         turns = [{"role": "assistant", "content": content or ""},
-                                 {"role": "user", "content": f"That answer cannot be used ({error}). Reply again "
-                                                             "with only the JSON object the instructions ask for."}]
+                                 {"role": "user", "content": REPAIR.format(error=error)}]
         except Exception as exc:  # every transport and status error ends as a recorded failure
             error = _describe(exc)
         row = {

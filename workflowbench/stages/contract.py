@@ -29,7 +29,16 @@ from pydantic import BaseModel, ConfigDict
 from ..pause import pause_point
 from ..warehouse.reader import ShardReader
 from ..warehouse.schema import table
-from ..warehouse.shards import CALLS_PREFIX, has_shard, parts_dir, retire, shard_key, supersede, write_shard
+from ..warehouse.shards import (
+    CALLS_PREFIX,
+    has_shard,
+    parts_dir,
+    retire,
+    shard_key,
+    supersede,
+    vanished,
+    write_shard,
+)
 
 # Code every stage's rows depend on: this runner, and how the reader picks the current rows.
 RUNNER = (__name__, "workflowbench.warehouse.reader", "workflowbench.warehouse.schema")
@@ -212,6 +221,10 @@ def _coverage(stage: Stage[Any], warehouse: str | os.PathLike[str], keep: Sequen
         try:
             return set(con.execute(f"SELECT DISTINCT {key} FROM read_parquet($f, union_by_name = true) "
                                    f"WHERE {stage.covers}", {"f": files}).fetchall())
+        except duckdb.Error:
+            if not vanished(files):
+                raise
+            return set()  # another build retired it meanwhile: nothing of it is left to lose
         finally:
             con.close()
 

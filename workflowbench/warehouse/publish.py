@@ -16,7 +16,7 @@ import duckdb
 
 from ..pause import pause_point
 from .schema import current_sql, schema_sql, tables
-from .shards import finished, owner, parts_dir, sweep
+from .shards import RETRIES, finished, owner, parts_dir, sweep, vanished
 
 DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
 
@@ -40,9 +40,18 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
         try:
             con.execute(schema_sql())
             for name in tables():
-                files = [str(p / f"{name}.parquet") for p in shards if (p / f"{name}.parquet").is_file()]
-                if files:
-                    con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}", {"files": files})
+                for _ in range(RETRIES):
+                    files = [str(p / f"{name}.parquet") for p in shards if (p / f"{name}.parquet").is_file()]
+                    try:
+                        if files:
+                            con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}", {"files": files})
+                        break
+                    except duckdb.Error:
+                        if not vanished(files):  # another build retired a shard meanwhile: list again
+                            raise
+                        shards = finished(target)
+                else:
+                    raise RuntimeError(f"{name}: its shards kept changing while being published")
                 counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
             con.execute("CHECKPOINT")
         finally:

@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..shortcut.model import Workflow
 from ..shortcut.reader import read_shortcut
 from .schema import current_sql, table
-from .shards import finished, parts_dir, stage_of
+from .shards import RETRIES, finished, parts_dir, stage_of, vanished
 
 
 class ShardReader:
@@ -35,20 +35,29 @@ class ShardReader:
              by: str | None = None, order: str = "") -> list[tuple[Any, ...]]:
         """``SELECT columns`` over the current rows of ``name``; ``ids`` keeps the rows whose ``by``
         column (default: the table's first key column) is one of them."""
-        files = self.files(name)
-        if not files:
-            return []
         sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
-        con = duckdb.connect()  # one per query: batches read from several threads
-        try:
-            if ids is not None:
-                con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
-                sql += f" JOIN wanted ON wanted._id = t.{by or table(name).key[0]}"
-            sql += f" WHERE {where}" if where else ""
-            sql += f" ORDER BY {order}" if order else ""
-            return con.execute(sql, {"files": files}).fetchall()
-        finally:
-            con.close()
+        for _ in range(RETRIES):
+            files = self.files(name)
+            if not files:
+                return []
+            con = duckdb.connect()  # one per query: batches read from several threads
+            try:
+                if ids is not None:
+                    con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
+                    query = sql + f" JOIN wanted ON wanted._id = t.{by or table(name).key[0]}"
+                else:
+                    query = sql
+                query += f" WHERE {where}" if where else ""
+                query += f" ORDER BY {order}" if order else ""
+                return con.execute(query, {"files": files}).fetchall()
+            except duckdb.Error:
+                # Another build retired a shard while this query read it (a newer shard holds its
+                # rows): list the shards again. Any other error is the caller's.
+                if not vanished(files):
+                    raise
+            finally:
+                con.close()
+        raise RuntimeError(f"{name}: its shards kept changing while being read ({RETRIES} tries)")
 
     def workflows(self, ids: Sequence[str] | None = None) -> dict[str, Workflow]:
         """Shortcut id -> its workflow, parsed from the stored plist once per reader (all, if no ids)."""

@@ -66,6 +66,14 @@ def finished(warehouse: str | os.PathLike[str]) -> list[Path]:
     return sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir())
 
 
+RETRIES = 5  # reads of a table whose shards another build retires meanwhile
+
+
+def vanished(files: Iterable[str]) -> bool:
+    """True if some of ``files`` is gone: a shard another build retired while this one read it."""
+    return not all(os.path.exists(f) for f in files)
+
+
 def has_shard(warehouse: str | os.PathLike[str], key: str) -> bool:
     return (parts_dir(warehouse) / key).is_dir()
 
