@@ -16,8 +16,10 @@ import pytest
 from tests.conftest import CORPUS
 from workflowbench import from_code, read_shortcut, to_code
 from workflowbench.code.from_code import function_map
+from workflowbench.code.names import identifier
+from workflowbench.code.roundtrip import comparable
 from workflowbench.code.to_code import transpile
-from workflowbench.code.view import LEGACY_FLAGS, TEXT_LIMIT, UI_ONLY_PREFIX, training_view
+from workflowbench.code.view import DEFAULT_CONDITION, FOREIGN, LEGACY_FLAGS, TEXT_LIMIT, UI_ONLY_PREFIX, training_view
 from workflowbench.shortcut.model import Workflow
 
 P = "is.workflow.actions."
@@ -124,6 +126,112 @@ def test_equality_keeps_both_operands_only_when_they_differ() -> None:
     assert same.workflow.actions[1].parameters["WFCondition"] == 4
 
 
+def coerced(uuid: str, name: str, item_class: str) -> dict[str, Any]:
+    out = output(uuid, name)
+    out["Value"]["Aggrandizements"] = [{"Type": "WFCoercionVariableAggrandizement", "CoercionItemClass": item_class}]
+    return out
+
+
+def named(name: str) -> dict[str, Any]:
+    return {"WFSerializationType": "WFTextTokenAttachment", "Value": {"Type": "Variable", "VariableName": name}}
+
+
+def test_a_boolean_is_true_and_a_size_compares_with_a_quantity_in_both_codes() -> None:
+    wf = workflow(
+        action("getvalueforkey", UUID="A", WFDictionaryKey="skip"),
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=0, WFCondition=4,
+               WFInput={"Type": "Variable", "Variable": coerced("A", "Dictionary Value", "WFBooleanContentItem")}),
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="H", WFControlFlowMode=0, WFCondition=5,
+               WFInput={"Type": "Variable", "Variable": coerced("A", "Dictionary Value", "WFBooleanContentItem")}),
+        action("conditional", GroupingIdentifier="H", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=0, WFCondition=2,
+               WFInput={"Type": "Variable", "Variable": output("A", "Dictionary Value")},
+               WFMeasurement={"WFSerializationType": "WFQuantityFieldValue",
+                              "Value": {"Magnitude": "1", "Unit": "MB"}}),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="L", WFControlFlowMode=0, WFCondition=4,  # not a Boolean: no reading
+               WFInput={"Type": "Variable", "Variable": output("A", "Dictionary Value")}),
+        action("conditional", GroupingIdentifier="L", WFControlFlowMode=2),
+    )
+    for code in (to_code(wf), training_view(wf).code.code):
+        assert "coercion_class='WFBooleanContentItem') is True:" in code, code
+        assert "coercion_class='WFBooleanContentItem') is not True:" in code
+        assert "if dictionary_value > quantity('1', 'MB'):" in code
+        assert code.count("is_workflow_actions_conditional(") == 1
+        back = from_code(code)
+        assert [a.parameters.get("WFCondition") for a in back.actions if a.mode == 0] == [4, 5, 2, 4]
+        assert "WFNumberValue" not in back.actions[1].parameters and "WFMeasurement" in back.actions[5].parameters
+    with pytest.raises(Exception, match="'is' compares a Boolean with True"):
+        from_code("x = is_workflow_actions_gettext()\nif x is False:\n    pass\n")
+
+
+def test_implicit_inputs_and_the_default_condition_are_written_out() -> None:
+    wf = workflow(
+        action("getdevicedetails", UUID="D", WFDeviceDetail="Device Model"),
+        action("setvariable", WFVariableName="model", WFInput=output("D", "Device Details")),
+        # no input: the If reads what Set Variable handed on, the variable it set
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=0, WFCondition=4,
+               WFConditionalActionString="iPad"),
+        action("alert", WFAlertActionMessage="tablet"),
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=1),
+        # first in the Otherwise branch: the outer If's input; no condition: the default, Contains
+        action("conditional", GroupingIdentifier="H", WFControlFlowMode=0, WFConditionalActionString="iPhone"),
+        action("alert", WFAlertActionMessage="phone"),
+        action("conditional", GroupingIdentifier="H", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=2),
+        # an input handed on from the action before: the code shows it; an else-if chain reads it too
+        action("gettext", WFTextActionText="a"),
+        action("conditional", GroupingIdentifier="J", WFControlFlowMode=0, WFCondition=4,
+               WFConditionalActionString="a"),
+        action("conditional", GroupingIdentifier="J", WFControlFlowMode=1),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=0, WFCondition=4,
+               WFConditionalActionString="b"),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=1),
+        action("conditional", GroupingIdentifier="M", WFControlFlowMode=0, WFCondition=4,
+               WFConditionalActionString="c"),
+        action("conditional", GroupingIdentifier="M", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="J", WFControlFlowMode=2),
+    )
+    assert to_code(wf).count("is_workflow_actions_conditional(") == 4  # the lossless code says only what is stored
+    view = training_view(wf)
+    code = view.code.code
+    assert "if model == 'iPad':" in code and "if 'iPhone' in model:" in code, code
+    assert "if gettext == 'a':" in code and "if gettext == 'b':" in code and "if gettext == 'c':" in code
+    assert "is_workflow_actions_conditional" not in code
+    assert set(view.filled) == {(2, "WFInput"), (5, "WFInput"), (5, "WFCondition"), (12, "WFInput"), (14, "WFInput")}
+    assert view.workflow.actions[5].parameters["WFCondition"] == DEFAULT_CONDITION
+    back = from_code(code)
+    assert comparable(back) == comparable(view.workflow)
+
+
+def test_foreign_parameters_go_and_a_coerced_input_picks_its_operand() -> None:
+    wf = workflow(
+        action("gettext", UUID="A", WFTextActionText="5"),
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=0, WFCondition=4, WFShowWorkflow=False,
+               WFInput={"Type": "Variable", "Variable": coerced("A", "Text", "WFStringContentItem")},
+               WFConditionalActionString="Vimeo", WFNumberValue=2),
+        action("conditional", GroupingIdentifier="G", WFControlFlowMode=2, WFShowWorkflow=False),
+        action("conditional", GroupingIdentifier="H", WFControlFlowMode=0, WFCondition=5,
+               WFInput={"Type": "Variable", "Variable": coerced("A", "Text", "WFNumberContentItem")},
+               WFConditionalActionString="7", WFNumberValue=6),
+        action("conditional", GroupingIdentifier="H", WFControlFlowMode=2),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=0, WFCondition=4,  # no coercion: both stay
+               WFInput={"Type": "Variable", "Variable": named("Width")}, WFConditionalActionString="1488",
+               WFNumberValue="2208"),
+        action("conditional", GroupingIdentifier="K", WFControlFlowMode=2),
+    )
+    view = training_view(wf)
+    code = view.code.code
+    assert "coercion_class='WFStringContentItem') == 'Vimeo':" in code, code
+    assert "coercion_class='WFNumberContentItem') != 6:" in code
+    assert "if is_workflow_actions_conditional(Width == '1488', WFNumberValue='2208'):" in code
+    assert "WFShowWorkflow" not in code
+    assert set(view.dropped) == {(1, "WFShowWorkflow"), (2, "WFShowWorkflow"), (1, "WFNumberValue"),
+                                 (3, "WFConditionalActionString")}
+
+
 def test_labels_follow_the_catalog_and_names_are_reused_once_free() -> None:
     wf = workflow(
         action("gettext", UUID="A", WFTextActionText="one"),
@@ -167,7 +275,8 @@ def corpus_views(manifest: list[dict]) -> dict[str, Any]:
         workflows.setdefault(wf.fingerprint(), (row["path"], wf))
     functions = function_map({a.identifier for _, wf in workflows.values() for a in wf.actions})
     out: dict[str, Any] = {"shortcuts": 0, "lossless": 0, "view": 0, "invalid": [], "identifiers": [],
-                           "not_fixpoint": [], "bytes": [], "long": 0, "placeholders": 0, "dropped": set()}
+                           "not_fixpoint": [], "bytes": [], "long": 0, "placeholders": 0, "dropped": set(),
+                           "not_meaning": [], "undocumented": [], "filled": set()}
     for path, wf in workflows.values():
         view = training_view(wf)
         code = view.code.code
@@ -189,6 +298,38 @@ def corpus_views(manifest: list[dict]) -> dict[str, Any]:
             out["identifiers"].append(path)
         if transpile(back, reuse_names=True).code != code:
             out["not_fixpoint"].append(path)
+        if _plain_names(comparable(back)) != _plain_names(comparable(view.workflow)):
+            out["not_meaning"].append(path)
+        out["undocumented"] += [f"{path}: {d}" for d in _changes(wf, view)]
+        out["filled"] |= {k for _, k in view.filled}
+    return out
+
+
+def _plain_names(v: Any) -> Any:
+    """``v`` with variable names as the code writes them: a variable that is read but never set
+    keeps only that name (``'Name Var'`` reads back as ``'Name_Var'``), as in the lossless code."""
+    if type(v) is dict:
+        return {k: identifier(x) if k == "VariableName" and type(x) is str else _plain_names(x) for k, x in v.items()}
+    if type(v) in (list, tuple):
+        return [_plain_names(x) for x in v]
+    return v
+
+
+def _changes(wf: Workflow, view: Any) -> list[str]:
+    """Parameter changes from ``wf`` to the view's workflow that the view does not record: keys
+    other than the dropped and filled ones, and values other than placeholders and condition codes."""
+    out = []
+    dropped = {(i, k) for i, k in view.dropped}
+    filled = {(i, k) for i, k in view.filled}
+    replaced = {(p.position, p.path.split("/")[0]) for p in view.placeholders}
+    for i, (a, b) in enumerate(zip(wf.actions, view.workflow.actions, strict=True)):
+        before = {k for k in a.parameters if (i, k) not in dropped}
+        after = {k for k in b.parameters if (i, k) not in filled and not (k == "UUID" and a.uuid is None)}
+        if before != after:
+            out.append(f"action {i}: keys {sorted(before ^ after)}")
+        for k in before & after:
+            if (i, k) not in replaced and k != "WFCondition" and a.parameters[k] != b.parameters[k]:
+                out.append(f"action {i}: {k}")
     return out
 
 
@@ -196,9 +337,11 @@ def test_every_corpus_view_parses_reads_back_and_holds_no_blob(corpus_views: dic
     v = corpus_views
     print(f"\n{v['shortcuts']} shortcuts: code {v['lossless']:,} -> {v['view']:,} characters; "
           f"{v['placeholders']} placeholders; {v['long']:,} characters in strings of >= 1,000; "
-          f"parameters dropped: {sorted(v['dropped'])}")
+          f"parameters dropped: {sorted(v['dropped'])}; written out: {sorted(v['filled'])}")
     assert v["shortcuts"] > 800
     assert v["invalid"] == [] and v["identifiers"] == [] and v["not_fixpoint"] == [] and v["bytes"] == []
+    assert v["not_meaning"] == [] and v["undocumented"] == []
     assert v["view"] < v["lossless"] / 10
-    assert all(k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS or k in (
+    assert all(k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS | FOREIGN or k in (
         "WFNumberValue", "WFConditionalActionString", "WFAnotherNumber") for k in v["dropped"])
+    assert v["filled"] <= {"WFInput", "WFCondition"}

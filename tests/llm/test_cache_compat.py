@@ -5,7 +5,8 @@ the code is laid out.
 ``tests/data/llm_calls_recorded.parquet`` holds the ``llm_calls`` rows a build of raw_shortcuts/
 wrote through the test server with the scripted answers of ``tests.support.scripted``, model
 ``test-model`` and default sampling (first written before the package was split into layers, and
-written again when the prompts gained worked examples and the training view). A deliberate change
+written again when the prompts gained worked examples and the training view, and when the example
+became raw_shortcuts/Battery Saver). A deliberate change
 to a prompt or to what a prompt shows changes the fingerprints; then this test fails and the file
 is written again with ``python -m tests.llm.test_cache_compat``."""
 

@@ -416,9 +416,7 @@ def test_corpus(corpus: tuple[list[Seed], dict[str, ApiDoc]], capsys: pytest.Cap
     assert q["plan_lines_copied_share"] < 0.10 and q["queries_quoting_title_share"] < 0.25
     assert q["top_opening_share"] < 0.10 and q["top20_comment_template_share"] < 0.15
     assert q["comments_naming_wf_keys"] == 0 and q["x_to_x_comments"] == 0
-    # Conditions with no operand, no condition code or an implicit input have no plain form yet: the
-    # call form is 7.3% of ifs today (27.5% before the training view).
-    assert q["label_annotation_share"] < 0.10 and q["call_form_condition_share"] < 0.08
+    assert q["label_annotation_share"] < 0.10 and q["call_form_condition_share"] < 0.02
     assert q["numbered_names_share"] < 0.25 and q["unparsable_code"] == 0
     queries = {th.query for th in results}
     assert len(queries) >= 0.95 * len(seeds)

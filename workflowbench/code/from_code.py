@@ -373,11 +373,17 @@ class _Reader:
             if isinstance(op, (cst.In, cst.NotIn)):
                 return {"WFInput": self.subject(right), "WFCondition": 99 if isinstance(op, cst.In) else 999,
                         "WFConditionalActionString": self.value(test.left)}
+            if isinstance(op, (cst.Is, cst.IsNot)):
+                if not (isinstance(right, cst.Name) and right.value == "True"):
+                    raise self.fail(test, "'is' compares a Boolean with True: `x is True` or `x is not True`")
+                return {"WFInput": self.subject(test.left), "WFCondition": 4 if isinstance(op, cst.Is) else 5}
             symbol = _CST_OPS.get(type(op))
             if symbol is None:
                 raise self.fail(test, f"unsupported comparison {type(op).__name__}")
             code = _OPS[symbol]
             rhs = self.operand(right)
+            if type(rhs) is Quantity and code < 4:
+                return {"WFInput": self.subject(test.left), "WFCondition": code, "WFMeasurement": rhs}
             textual = code in (4, 5) and not _is_number_call(right) and type(rhs) in (str, Text)
             return {"WFInput": self.subject(test.left), "WFCondition": code,
                     ("WFConditionalActionString" if textual else "WFNumberValue"): rhs}

@@ -57,6 +57,12 @@ LEGACY = {
     "Begins With": 8, "Ends With": 9, "Contains": 99, "Does Not Contain": 999,
 }
 _TEXTUAL = {8: "startswith", 9: "endswith"}
+# What a condition can compare its input with (the If action's operand parameters).
+OPERANDS = frozenset({
+    "WFConditionalActionString", "WFNumberValue", "WFAnotherNumber", "WFBoundedNumber", "WFAnotherBoundedNumber",
+    "WFDate", "WFAnotherDate", "WFMeasurement", "WFAnotherMeasurement", "WFDuration", "WFAnotherDuration",
+    "WFEnumeration", "WFNumericEnumeration", "WFLinkEnumeration",
+})
 
 
 class _Fallback(Exception):
@@ -662,6 +668,13 @@ def condition_form(got: dict, value: Callable[[object], str], attachment: Callab
     else:
         return None
     implied: dict = {"WFInput": subject, "WFCondition": code}
+    operands = OPERANDS & got.keys()
+    if code in (4, 5) and not operands and _boolean(subject["Variable"]):
+        # a Boolean input's "is"/"is not" with the switch left alone: the app reads "is true"
+        return f"{lhs} {'is' if code == 4 else 'is not'} True", implied
+    if code in COMPARE and code < 4 and operands == {"WFMeasurement"} and type(got["WFMeasurement"]) is Quantity:
+        implied["WFMeasurement"] = got["WFMeasurement"]
+        return f"{lhs} {COMPARE[code]} {value(got['WFMeasurement'])}", implied
     if code in COMPARE or code == 1003:
         textual = code in (4, 5) and "WFConditionalActionString" in got
         key = "WFConditionalActionString" if textual else "WFNumberValue"
@@ -690,6 +703,15 @@ def condition_form(got: dict, value: Callable[[object], str], attachment: Callab
     if code == 101:
         return f"not {lhs}", implied
     return None
+
+
+def _boolean(v: object) -> bool:
+    """A variable coerced to a Boolean (its last coercion says so)."""
+    if type(v) is not Variable:
+        return False
+    coercions = [a.fields.get("CoercionItemClass") for a in v.attachment.aggrandizements or ()
+                 if a.type == "WFCoercionVariableAggrandizement"]
+    return bool(coercions) and coercions[-1] == "WFBooleanContentItem"
 
 
 def operand(v: object, value: Callable[[object], str]) -> str:

@@ -1,7 +1,7 @@
 """The training view of a shortcut's code: what a model should learn from, derived from the
 lossless workflow (the ``code`` table stays lossless).
 
-It differs from ``to_code(wf)`` in four ways (docs/CODE.md, "The training view"):
+It differs from ``to_code(wf)`` in these ways (docs/CODE.md, "The training view"):
 
 - **Blobs become placeholders.** Data (``bytes``), base64 text and ``data:`` URLs of at least
   ``BLOB_MIN`` characters become a short string naming what they were and their size,
@@ -13,9 +13,13 @@ It differs from ``to_code(wf)`` in four ways (docs/CODE.md, "The training view")
   stored plist.
 - **Parameters that do not change what the workflow does are dropped:** ``Show-…`` disclosure
   flags (editor UI), ``WFConditionalLegacyComparisonBehavior``, and a condition's operand that its
-  comparison does not read (a stale value left by an earlier edit, or the number operand of an
-  equality whose text operand says the same). A legacy condition name ('Equals') becomes the code
-  the app upgrades it to (4). Conditions then read ``if a == b:``.
+  comparison does not read (a stale value left by an earlier edit, the number operand of an
+  equality whose text operand says the same, or the operand a coerced input does not read), and
+  parameters of other actions left on an If (``FOREIGN``). A legacy condition name ('Equals')
+  becomes the code the app upgrades it to (4).
+- **Inferred parameters are written out** (``View.filled``): a missing condition is the default
+  (Contains), and a missing input is the one the app hands the If: the variable a Set Variable just
+  before it set, or the input of the If whose branch it opens. Conditions then read ``if a == b:``.
 - **Output labels** are compared with the catalog's default output names (``labels``): an
   annotation appears only where the label differs.
 - **Names are reused** once the output they named is no longer referenced, so numeric suffixes
@@ -36,7 +40,7 @@ from typing import Any
 
 from ..shortcut.model import Workflow
 from ..shortcut.values import Text, dump_value, parse_value
-from .to_code import IF, LEGACY, Transpiled, transpile
+from .to_code import COMMENT, IF, LEGACY, SETVAR, Plan, Transpiled, plan, transpile
 
 BLOB_MIN = 200  # characters of base64 (or a data: URL) that make a blob
 TEXT_LIMIT = 600  # characters of plain text kept; the rest is cut with a marker
@@ -47,6 +51,9 @@ STRUCTURE = frozenset({"WFMenuItems"})  # the menu's own list of its cases: neve
 ACTION_LIMIT = 12_000  # characters of one action's parameters over which texts and lists are cut 4-5x shorter
 UI_ONLY_PREFIX = "Show-"  # the editor's "show more" disclosure state
 LEGACY_FLAGS = frozenset({"WFConditionalLegacyComparisonBehavior"})
+# Parameters of other actions found on Ifs (left by editing tools); the If action defines none of them.
+FOREIGN = frozenset({"WFShowWorkflow"})
+DEFAULT_CONDITION = 99  # an If with no WFCondition compares with the parameter's default, Contains
 # Condition codes and the operands each one reads (to_code.condition_form): the rest are stale.
 _NUMBER, _TEXT, _OTHER = "WFNumberValue", "WFConditionalActionString", "WFAnotherNumber"
 _READS: dict[int, frozenset[str]] = {
@@ -78,6 +85,7 @@ class View:
     workflow: Workflow  # what the view's code stands for: placeholders in, dropped parameters out
     placeholders: tuple[Placeholder, ...]
     dropped: tuple[tuple[int, str], ...]  # (action index, parameter key) left out
+    filled: tuple[tuple[int, str], ...] = ()  # (action index, parameter key) the app infers, written out
 
 
 def _size(n: int) -> str:
@@ -196,6 +204,23 @@ def _same_operand(text: Any, number: Any) -> bool:
         return False
 
 
+def _coercion(subject: Any) -> str | None:
+    """The content class a condition's input (raw ``WFInput``) is coerced to last, if any."""
+    try:
+        aggrandizements = subject["Variable"]["Value"].get("Aggrandizements") or []
+    except (TypeError, KeyError, AttributeError):
+        return None
+    found = [a.get("CoercionItemClass") for a in aggrandizements
+             if type(a) is dict and a.get("Type") == "WFCoercionVariableAggrandizement"]
+    return found[-1] if found and type(found[-1]) is str else None
+
+
+def _named(name: str) -> dict[str, Any]:
+    """A condition's input that is the variable ``name``."""
+    return {"Type": "Variable", "Variable": {"WFSerializationType": "WFTextTokenAttachment",
+                                             "Value": {"Type": "Variable", "VariableName": name}}}
+
+
 def _condition(params: Mapping[str, Any]) -> tuple[int | None, set[str]]:
     """A conditional's condition code as a number (a legacy name such as 'Equals' is the code the
     app upgrades it to), and the operands its comparison does not read (stale)."""
@@ -210,10 +235,15 @@ def _condition(params: Mapping[str, Any]) -> tuple[int | None, set[str]]:
         stale = {_OTHER} & operands
         if _TEXT in params and _NUMBER in params:
             blank = [k for k in (_TEXT, _NUMBER) if params[k] in ("", None)]
+            coerced = _coercion(params.get("WFInput"))
             if len(blank) == 1:
                 stale.add(blank[0])
             elif _same_operand(params[_TEXT], params[_NUMBER]):
                 stale.add(_NUMBER)
+            elif coerced == "WFStringContentItem":  # the input is made text: its operand is the text one
+                stale.add(_NUMBER)
+            elif coerced == "WFNumberContentItem":
+                stale.add(_TEXT)
         return code, stale
     return code, set()
 
@@ -223,14 +253,33 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
     """The training view of ``wf`` (see the module's docstring)."""
     placeholders: list[Placeholder] = []
     dropped: list[tuple[int, str]] = []
+    filled: list[tuple[int, str]] = []
     actions = []
+    subjects: dict[Any, Any] = {}  # an If's group -> its input, which its branches' first actions take
+    prev: int | None = None  # the previous action other than a comment
+    starts: dict[Any, int] = {}  # an If's group -> its start
+    chained: dict[int, Any] = {}  # an If with no input that is first in a branch of the If of this group
     for i, action in enumerate(wf.actions):
         raw = action.to_plist()
         params = raw.get("WFWorkflowActionParameters")
         if type(params) is dict:
             drop = {k for k in params if type(k) is str and (k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS)}
             code = None
+            if action.identifier == IF:
+                drop |= FOREIGN & params.keys()
             if action.identifier == IF and action.mode == 0:
+                if "WFInput" not in params:
+                    subject = _implicit(wf, prev, subjects)
+                    if subject is not None:
+                        params = {**params, "WFInput": subject}
+                        filled.append((i, "WFInput"))
+                    elif prev is not None and wf.actions[prev].identifier == IF and wf.actions[prev].mode in (0, 1):
+                        chained[i] = wf.actions[prev].parameters.get("GroupingIdentifier")
+                starts.setdefault(params.get("GroupingIdentifier"), i)
+                if "WFCondition" not in params and _TEXT in params:
+                    params = {**params, "WFCondition": DEFAULT_CONDITION}
+                    filled.append((i, "WFCondition"))
+                subjects[params.get("GroupingIdentifier")] = params.get("WFInput")
                 code, stale = _condition(params)
                 drop |= stale
             dropped.extend((i, k) for k in params if k in drop)
@@ -247,6 +296,53 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
                 params["WFCondition"] = code
             raw["WFWorkflowActionParameters"] = params
         actions.append(raw)
+        if action.identifier != COMMENT:
+            prev = i
     view = Workflow.from_plist({"WFWorkflowActions": actions}, source=wf.source)
+    if chained and _hand_on(view, actions, chained, starts, plan(view, input_keys, labels), filled):
+        view = Workflow.from_plist({"WFWorkflowActions": actions}, source=wf.source)
     code = transpile(view, input_keys=input_keys, labels=labels, reuse_names=True)
-    return View(code, view, tuple(placeholders), tuple(dropped))
+    return View(code, view, tuple(placeholders), tuple(dropped), tuple(filled))
+
+
+def _implicit(wf: Workflow, prev: int | None, subjects: Mapping[Any, Any]) -> Any:
+    """The input an If with no ``WFInput`` takes from the action before it, when the code would not
+    show it otherwise: the variable a Set Variable just set (its output is that value), or, for the
+    first action of a branch, the input of the If around it (an If hands its input to both
+    branches). None when it is neither."""
+    if prev is None:
+        return None
+    before = wf.actions[prev]
+    name = before.parameters.get("WFVariableName")
+    if before.identifier == SETVAR and type(name) is str:
+        return _named(name)
+    if before.identifier == IF and before.mode in (0, 1):
+        return subjects.get(before.parameters.get("GroupingIdentifier"))
+    return None
+
+
+def _hand_on(view: Workflow, actions: list[dict[str, Any]], chained: Mapping[int, Any], starts: Mapping[Any, int],
+             p: Plan, filled: list[tuple[int, str]]) -> bool:
+    """Write out the input of an If first in a branch of an If whose input is handed on from the
+    action before it (the code shows that one as an argument): both read that action's output."""
+    changed = False
+    for i, group in chained.items():
+        start, seen = starts.get(group), {i}
+        while start in chained and start not in seen:  # an else-if chain: up to the first If
+            seen.add(start)
+            start = starts.get(chained[start])
+        hand = p.implicit.get(start) if start is not None else None
+        if hand is None:
+            continue
+        producer = hand[1]
+        params = actions[producer].setdefault("WFWorkflowActionParameters", {})
+        if type(params.get("UUID")) is not str:
+            params["UUID"] = f"00000000-0000-4000-8000-{producer:012d}"  # the view's own id for the output
+        ref: dict[str, Any] = {"Type": "ActionOutput", "OutputUUID": params["UUID"]}
+        if p.labels.get(producer) is not None:
+            ref["OutputName"] = p.labels[producer]
+        actions[i]["WFWorkflowActionParameters"]["WFInput"] = {
+            "Type": "Variable", "Variable": {"WFSerializationType": "WFTextTokenAttachment", "Value": ref}}
+        filled.append((i, "WFInput"))
+        changed = True
+    return changed

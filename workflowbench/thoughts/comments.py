@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from ..code.to_code import EACH, IF, LEGACY, MENU, REPEAT
 from ..shortcut.controlflow import BLOCK_ACTIONS
@@ -70,6 +71,9 @@ class Commenter(Context):
         a = self.actions[i]
         doc = self.doc(i)
         name = self.name_of(i)
+        switch = switch_value(a.identifier, a.parameters)
+        if switch is not None:  # a setting's switch is the whole point of the action
+            return f"Turn {setting(name)} {'on' if switch else 'off'}"
         app = app_name(a)
         where = f" in {app}" if app and app.lower() not in name.lower() else ""
         head = name if name.split(" ", 1)[0].lower() in VERBS else f"Use '{name}'"
@@ -181,6 +185,25 @@ _NEGATED = {0: "is at least", 1: "is greater than", 2: "is at most", 3: "is less
 _SKIP_KEYS = frozenset({"UUID", "CustomOutputName", "GroupingIdentifier", "WFControlFlowMode", "ShowWhenRun",
                         "AppIntentDescriptor", "IntentAppDefinition", "WFShowWorkflow", "Show-text"})
 _STOPWORDS = frozenset("the and for from with into onto this that get gets set sets your you its".split())
+
+
+_SWITCH_KEYS = ("OnValue", "Enabled")
+
+
+def setting(name: str) -> str:
+    """'low power mode set' -> 'low power mode'."""
+    return re.sub(r"^set |(?: set)$", "", name, flags=re.I)
+
+
+def switch_value(identifier: str, params: Mapping[str, Any]) -> bool | None:
+    """The on/off value a setting action (``….set``) is given, if it is given one."""
+    if not identifier.endswith(".set"):
+        return None
+    for key in _SWITCH_KEYS:
+        v = params.get(key)
+        if type(v) is bool or (type(v) is int and v in (0, 1)):
+            return bool(v)
+    return None
 
 
 def _key_label(key: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..llm import LLMConfig, Request
 from ..llm import client as llm
-from ..llm.prompts import load
+from ..llm.prompts import Prompt, load
 from .base import ApiDoc, Seed, Thoughts
 from .chunks import CHARS_PER_TOKEN, Chunk, numbered, one_line, split, view
 from .offline import action_lines, leaks
@@ -91,6 +91,24 @@ def _plan_text(steps: Sequence[str], budget_chars: int) -> str:
     return "\n".join(out)
 
 
+def comments_messages(prompt: Prompt, seed: Seed, chunk: Chunk, lines: Mapping[int, int],
+                      apis: Mapping[str, ApiDoc]) -> list[dict[str, str]]:
+    return prompt.messages(name=seed.name or "(untitled)", apis=_api_lines(seed, chunk, lines, apis),
+                           code=numbered(seed.code.code, chunk), lines=", ".join(map(str, chunk.lines)))
+
+
+def plan_messages(prompt: Prompt, seed: Seed, comments: Mapping[int, str], chunk: Chunk, k: int = 1,
+                  parts: int = 1) -> list[dict[str, str]]:
+    part = f"(Part {k} of {parts}; its steps continue the previous part's.)\n" if parts > 1 else ""
+    return prompt.messages(name=seed.name or "(untitled)", part=part, code=view(seed.code.code, comments, chunk))
+
+
+def query_messages(prompt: Prompt, seed: Seed, plan: Sequence[str], apis: Mapping[str, ApiDoc],
+                   budget_tokens: int) -> list[dict[str, str]]:
+    return prompt.messages(name=seed.name or "(untitled)", apps=_apps(seed, apis),
+                           plan=_plan_text(plan, budget_tokens * CHARS_PER_TOKEN))
+
+
 def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, cache: llm.Cache | None,
           budget_tokens: int, sink: Callable[[dict[str, Any]], None] | None = None,
           ) -> tuple[dict[str, Thoughts | str], list[dict[str, Any]], dict[str, int]]:
@@ -118,10 +136,7 @@ def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, 
         for chunk in w.chunks:
             if not chunk.lines:
                 continue
-            messages = comments.messages(name=w.seed.name or "(untitled)",
-                                         apis=_api_lines(w.seed, chunk, w.lines, apis),
-                                         code=numbered(w.seed.code.code, chunk),
-                                         lines=", ".join(map(str, chunk.lines)))
+            messages = comments_messages(comments, w.seed, chunk, w.lines, apis)
             requests.append((w, Request(STAGE, comments.name, comments.version, messages, comments.schema,
                                         _check_comments(chunk.lines))))
     for w, answer in ask(requests):
@@ -133,10 +148,7 @@ def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, 
         if w.error is not None:
             continue
         for k, chunk in enumerate(w.chunks, start=1):
-            part = f"(Part {k} of {len(w.chunks)}; its steps continue the previous part's.)\n"
-            part = part if len(w.chunks) > 1 else ""
-            messages = plan.messages(name=w.seed.name or "(untitled)", part=part,
-                                     code=view(w.seed.code.code, w.comments, chunk))
+            messages = plan_messages(plan, w.seed, w.comments, chunk, k, len(w.chunks))
             requests.append((w, Request(STAGE, plan.name, plan.version, messages, plan.schema)))
     for w, answer in ask(requests):  # in chunk order, so the joined plan follows the code
         if answer.status == "ok":
@@ -146,8 +158,7 @@ def think(seeds: Sequence[Seed], apis: Mapping[str, ApiDoc], config: LLMConfig, 
     for w in work:
         if w.error is not None:
             continue
-        messages = query.messages(name=w.seed.name or "(untitled)", apps=_apps(w.seed, apis),
-                                  plan=_plan_text(w.plan, budget_tokens * CHARS_PER_TOKEN))
+        messages = query_messages(query, w.seed, w.plan, apis, budget_tokens)
         requests.append((w, Request(STAGE, query.name, query.version, messages, query.schema,
                                     _check_query(w.seed, apis))))
     out: dict[str, Thoughts | str] = {}

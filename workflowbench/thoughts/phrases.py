@@ -218,6 +218,17 @@ def _match(c: Context, i: int, p: Mapping[str, Any]) -> str:
     return f"Find matches of the pattern {c.param(i, 'WFMatchTextPattern', 30) or '?'} in {c.input(i, 'text')}"
 
 
+def _level(what: str, key: str) -> Phrase:
+    """Set a 0-1 level (brightness, volume): a number reads as a percentage."""
+    def phrase(c: Context, i: int, p: Mapping[str, Any]) -> str:
+        v = p.get(key)
+        if type(v) in (int, float) and 0 <= v <= 1:
+            return f"Set the {what} to {round(v * 100)}%"
+        got = c.param(i, key, 40)
+        return f"Set the {what} to {got}" if got else f"Set the {what}"
+    return phrase
+
+
 # short identifier -> (phrase, what its output is called)
 SPECIFIC: dict[str, tuple[Phrase, str]] = {
     "gettext": (_gettext, "text"),
@@ -276,4 +287,6 @@ SPECIFIC: dict[str, tuple[Phrase, str]] = {
     "getdevicedetails": (_device, "detail"),
     "format.date": (_on_input("Format {} as text", "WFDate"), "formatted date"),
     "date": (_on_param("Get the date {}", "WFDateActionDate", "Get the current date"), "date"),
+    "setbrightness": (_level("screen brightness", "WFBrightness"), "result"),
+    "setvolume": (_level("volume", "WFVolume"), "result"),
 }

@@ -15,8 +15,9 @@ from collections import Counter
 from ..code.to_code import COMMENT, EACH, IF, MENU, REPEAT
 from ..shortcut.controlflow import BLOCK_ACTIONS, Block, Leaf, Node
 from ..shortcut.model import BUILTIN_PREFIX
-from .comments import Commenter
+from .comments import Commenter, setting, switch_value
 from .context import walk_blocks
+from .phrases import SPECIFIC
 from .words import SPACES, app_name, clip, human_name, join, label_words, lower_first
 
 _FIELD = re.compile(r" ?\{(\w+)\}")
@@ -81,11 +82,14 @@ _BRIEF = {
     "ask": "ask for {WFAskActionPrompt}", "openurl": "open {WFInput}", "url": "make the link {WFURLActionURL}",
     "count": "count {Input}", "number": "set the number {WFNumberActionNumber}", "exit": "stop",
     "nothing": "clear the result", "dictionary": "build a dictionary", "list": "make a list",
-    "weather.currentconditions": "get the current weather", "getcurrentlocation": "find where I am",
+    "weather.currentconditions": "get the current weather", "getcurrentlocation": "get the current location",
     "text.replace": "replace {WFReplaceTextFind} in {WFInput}", "text.split": "split {text}",
     "text.combine": "join {text}", "getitemfromlist": "pick {WFItemSpecifier} from {WFInput}",
-    "choosefromlist": "let me pick from {WFInput}", "runworkflow": "run {WFWorkflowName}",
+    "choosefromlist": "ask the user to pick from {WFInput}", "runworkflow": "run {WFWorkflowName}",
 }
+
+
+_LEVELS = frozenset({"setbrightness", "setvolume"})  # their comment phrase is brief already
 
 
 def _short(identifier: str) -> str | None:
@@ -189,6 +193,11 @@ class Planner:
                 what = c.input(i, "WFInput", "the result")
                 return f"{verb} {what} {'as' if verb == 'store' else 'to'} `{c.variable(target)}`"
         out = c.names.get(a.uuid) if a.uuid is not None else None
+        switch = switch_value(a.identifier, a.parameters)
+        if switch is not None:
+            return f"turn {setting(name)} {'on' if switch else 'off'}"
+        if short in _LEVELS:
+            return lower_first(SPECIFIC[short][0](c, i, a.parameters))
         form = _BRIEF.get(short or "")
         if form is not None:
             name = _FIELD.sub(lambda m: " " + (c.param(i, m[1], 30) or "") if m[1] != "WFInput"
