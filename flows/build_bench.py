@@ -18,16 +18,18 @@ from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
 from workflowbench.llm.preflight import check_endpoint
+from workflowbench.llm.roles import Role, check_roles, describe, endpoint
 from workflowbench.quality import quality_markdown, sample_quality
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.min_actions import MIN_ACTIONS
+from workflowbench.stages.specs import SPECS
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
-PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, MIN_ACTIONS)
+PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, MIN_ACTIONS, SPECS)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 
@@ -85,12 +87,15 @@ def build_bench(
     llm_options: LLMOptions | None = None,
     thoughts_budget: int = DEFAULT_BUDGET,
     settings: dict[str, dict[str, Any]] | None = None,
+    roles: dict[str, Role] | None = None,
 ) -> dict[str, Any]:
     """Ingest shortcut files from ``sources`` into the DuckDB warehouse, transpile them to code, build
     the API catalog, write a seed sample (comments, plan, query) for every shortcut, and run the
     gates over the samples. With no ``llm_base_url`` (nor $OPENAI_BASE_URL) the offline backend
     writes the thoughts; the API key is read from $OPENAI_API_KEY and is never a parameter.
-    ``settings`` sets any stage's settings by stage name, e.g. ``{"min-actions": {"min_actions": 5}}``."""
+    ``settings`` sets any stage's settings by stage name, e.g. ``{"min-actions": {"min_actions": 5}}``.
+    ``roles`` gives a role (``thoughts``, ...) its own endpoint, e.g. ``{"thoughts": {"base_url": "http://
+    127.0.0.1:8000/v1", "model": "m"}}``; a role's key comes from $WORKFLOWBENCH_<ROLE>_API_KEY if set."""
     logger = get_run_logger()
     try:
         if crashed := mark_killed_runs("build-bench"):
@@ -100,10 +105,11 @@ def build_bench(
     if swept := wh.sweep(warehouse):
         logger.info("removed %d temporary files that killed runs left", swept)
     check_sources(sources or DEFAULT_SOURCES)
-    config = resolve(llm_base_url, model, llm_options)
+    given = check_roles(roles)
+    config = endpoint("thoughts", resolve(llm_base_url, model, llm_options), given.get("thoughts"))
     if config is not None:
         check_endpoint(config)
-    logger.info("thoughts backend: %s", f"{config.model} at {config.base_url}" if config else "offline")
+    logger.info("thoughts backend: %s", describe(config))
     chosen = stage_settings({
         INGEST.name: {"sources": tuple(sources or DEFAULT_SOURCES), "batch_size": batch_size},
         CATALOG.name: {"catalogs": catalogs},

@@ -22,8 +22,9 @@ def deployments() -> list:
         build_bench.to_deployment(
             name="adhoc", tags=["workflowbench", "manual"],
             description="On-demand build; override sources, warehouse, batch_size, catalogs, llm_base_url, model, "
-                        "llm_options, thoughts_budget or settings (per stage) "
-                        "when triggering (the API key comes from the serving process's OPENAI_API_KEY).",
+                        "llm_options, thoughts_budget, settings (per stage) or roles (an endpoint per role) "
+                        "when triggering (API keys come from the serving process's OPENAI_API_KEY or "
+                        "WORKFLOWBENCH_<ROLE>_API_KEY).",
         ),
     ]
 

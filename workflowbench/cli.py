@@ -84,6 +84,10 @@ def build(
     stage_setting: Annotated[list[str] | None, typer.Option(
         "--set", help="A stage's setting, STAGE.FIELD=VALUE (VALUE as JSON, else text), e.g. "
                       "min-actions.min_actions=5 (repeatable).")] = None,
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="A role's endpoint, ROLE.FIELD=VALUE: base_url, model or an option such as concurrency, "
+                       "e.g. thoughts.base_url=http://127.0.0.1:8000/v1 (repeatable; the key comes from "
+                       "$WORKFLOWBENCH_<ROLE>_API_KEY, else $OPENAI_API_KEY).")] = None,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
     from pydantic import ValidationError
@@ -93,16 +97,18 @@ def build(
     from .llm import LLMOptions
     from .llm.config import resolve
     from .llm.preflight import EndpointError, check_endpoint
+    from .llm.roles import endpoint, parse_role_settings
 
     options = {"concurrency": llm_concurrency, "requests_per_minute": requests_per_minute,
                "tokens_per_minute": tokens_per_minute, "price_in": price_in, "price_out": price_out}
     try:
         llm_options = LLMOptions(**{k: v for k, v in options.items() if v is not None})
         chosen = _stage_settings(stage_setting or [])
+        roles = parse_role_settings(role or [])
     except (ValidationError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
     _sources_exist(source or [])
-    config = resolve(llm_base_url, model, llm_options)
+    config = endpoint("thoughts", resolve(llm_base_url, model, llm_options), roles.get("thoughts"))
     if config is not None:
         try:
             check_endpoint(config)
@@ -120,7 +126,7 @@ def build(
                                  batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
                                  llm_base_url=llm_base_url, model=model,
                                  llm_options=llm_options if llm_options.model_fields_set else None,
-                                 thoughts_budget=thoughts_budget, settings=chosen or None)
+                                 thoughts_budget=thoughts_budget, settings=chosen or None, roles=roles or None)
     except StageFailed as exc:
         err.print("[red]error[/red]", escape(str(exc)))
         raise typer.Exit(1) from None

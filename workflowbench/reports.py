@@ -80,6 +80,11 @@ def build_summary(warehouse: str) -> dict[str, Any]:
                               "ORDER BY ALL"),
             "verdicts": rows("SELECT gate, verdict, coalesce(reason, ''), count(*) FROM verdicts GROUP BY ALL "
                              "ORDER BY ALL"),
+            "spec_levels": rows("SELECT level, count(*), round(avg(len(apis)), 2), round(avg(len(apps)), 2), "
+                                "round(sum(builtin) / sum(len(apis)), 3) FROM specs GROUP BY 1 ORDER BY 1"),
+            "spec_categories": rows("SELECT count(DISTINCT category), min(n), max(n) FROM (SELECT category, "
+                                    "count(*) AS n FROM specs GROUP BY 1)"),
+            "spec_sets": rows("SELECT count(*), count(DISTINCT list_sort(apis)) FROM specs")[0],
         }
 
 
@@ -110,5 +115,16 @@ def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         "\n\n## Gates (verdicts on ok samples)\n\nUnknown means the check could not be made; it is not a drop.\n\n"
         "| gate | verdict | reason | samples |\n|---|---|---|---:|\n" +
         ("\n".join(f"| {g} | {v} | {r} | {n:,} |" for g, v, r, n in summary["verdicts"]) or "| (none) | | | 0 |") +
-        "\n"
+        "\n\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) + "\n"
     )
+
+
+def _specs(summary: dict[str, Any]) -> str:
+    total, distinct = summary["spec_sets"]
+    if not total:
+        return "No specs (`specs.count` is 0)."
+    [(categories, least, most)] = summary["spec_categories"]
+    return (f"{total:,} specs over {categories} categories ({least:,}-{most:,} each); "
+            f"{distinct:,} distinct API sets.\n\n"
+            "| level | specs | APIs per spec | apps per spec | built-in share |\n|---|---:|---:|---:|---:|\n" +
+            "\n".join(f"| {lv} | {n:,} | {a} | {p} | {b} |" for lv, n, a, p, b in summary["spec_levels"]))

@@ -166,10 +166,35 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
     assert "| openai | test-model | ok |" in report()
 
 
+def test_a_role_has_its_own_endpoint_model_options_and_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.llm_server import LLMServer
+    from tests.support.scripted import answer
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-main-secret")
+    monkeypatch.setenv("WORKFLOWBENCH_THOUGHTS_API_KEY", "sk-role-secret")
+    target = tmp_path / "r.duckdb"
+    seeds = len(list(RAW.glob("*.shortcut")))
+    with LLMServer(answer=answer) as server:
+        args = ["build", "-s", str(RAW), "-w", str(target), "--role", f"thoughts.base_url={server.url}",
+                "--role", "thoughts.model=role-model", "--role", "thoughts.concurrency=2"]
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 0, done.output
+        assert server.requests == 3 * seeds
+        keys = {h.get("authorization") for h in server.headers}
+        assert {b["model"] for b in server.bodies} == {"role-model"}
+    assert keys == {"Bearer sk-role-secret"}
+    with wh.connect(target) as con:
+        assert con.execute("SELECT count(*) FROM samples WHERE backend = 'openai' AND model = 'role-model'"
+                           ).fetchone() == (seeds,)
+    bad = CliRunner().invoke(app, ["build", "-s", str(RAW), "-w", str(target), "--role", "annotate-model=x"])
+    assert bad.exit_code != 0 and "ROLE.FIELD=VALUE" in bad.output
+
+
 def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_path: Path) -> None:
     from flows.build_bench import PIPELINE
 
-    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "min-actions"]
+    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "min-actions", "specs"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"
     result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})
@@ -185,10 +210,11 @@ def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_p
 
 @pytest.mark.parametrize("bad", [{"settings": {"no-such-stage": {}}}, {"settings": {"min-actions": {"least": 1}}},
                                  {"settings": {"thoughts": {"budget": 1}}},
-                                 {"llm_options": {"concurrency": 4, "colour": "blue"}}])
+                                 {"llm_options": {"concurrency": 4, "colour": "blue"}},
+                                 {"roles": {"annotator": {}}}, {"roles": {"thoughts": {"options": {"hue": 1}}}}])
 def test_bad_settings_fail_the_run_before_any_stage(tmp_path: Path, bad: dict) -> None:
     target = tmp_path / "bad.duckdb"
-    with pytest.raises(Exception, match=r"no-such-stage|least|budget|colour"):
+    with pytest.raises(Exception, match=r"no-such-stage|least|budget|colour|annotator|hue"):
         build_bench(sources=[str(RAW)], warehouse=str(target), **bad)
     assert not wh.parts_dir(target).exists()
 

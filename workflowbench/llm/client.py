@@ -22,7 +22,7 @@ import jsonschema
 import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from .config import KEY_VARIABLE, LLMConfig
+from .config import LLMConfig
 from .fingerprint import fingerprint
 from .limiter import Limiter
 
@@ -322,7 +322,7 @@ async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache
         live.append(i)
     if live:
         http = openai.DefaultAioHttpClient(timeout=config.timeout)
-        async with openai.AsyncOpenAI(base_url=config.base_url, api_key=os.environ.get(KEY_VARIABLE) or "unset",
+        async with openai.AsyncOpenAI(base_url=config.base_url, api_key=os.environ.get(config.key_variable) or "unset",
                                       max_retries=0, timeout=config.timeout, http_client=http) as client:
             session = _Session(client, config)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 KEY_VARIABLE = "OPENAI_API_KEY"
 URL_VARIABLE = "OPENAI_BASE_URL"
 MODEL_VARIABLE = "WORKFLOWBENCH_MODEL"
+DEFAULT_MODEL = "gpt-4o-mini"
 
 
 class LLMOptions(BaseModel):
@@ -37,6 +38,7 @@ class LLMConfig(LLMOptions):
 
     base_url: str
     model: str
+    key_variable: str = KEY_VARIABLE  # the environment variable the key is read from (never the key itself)
 
     def __init__(self, base_url: str, model: str, /, **options: Any) -> None:
         super().__init__(base_url=base_url, model=model, **options)
@@ -56,7 +58,7 @@ def resolve(base_url: str | None = None, model: str | None = None, options: LLMO
     url = base_url or os.environ.get(URL_VARIABLE) or None
     if not url:
         return None
-    name = model or os.environ.get(MODEL_VARIABLE) or "gpt-4o-mini"
+    name = model or os.environ.get(MODEL_VARIABLE) or DEFAULT_MODEL
     values = (options.model_dump(exclude_unset=True) if options else {}) | {
         k: v for k, v in overrides.items() if v is not None}
     return LLMConfig(url.rstrip("/"), name, **values)

@@ -8,7 +8,7 @@ import os
 import urllib.error
 import urllib.request
 
-from .config import KEY_VARIABLE, LLMConfig
+from .config import LLMConfig
 
 
 class EndpointError(Exception):
@@ -19,7 +19,8 @@ def check_endpoint(config: LLMConfig, timeout: float = 10.0) -> None:
     """Raise ``EndpointError`` unless ``GET <base_url>/models`` gets an answer that is not a server
     error or a refused key (a 404 is fine: some servers have no model list)."""
     url = f"{config.base_url}/models"
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {os.environ.get(KEY_VARIABLE, '')}"})
+    key = os.environ.get(config.key_variable, "")
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
     try:
         with urllib.request.urlopen(request, timeout=min(timeout, config.timeout)) as response:
             response.read(1 << 16)

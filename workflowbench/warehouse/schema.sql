@@ -190,6 +190,25 @@ CREATE TABLE samples (
     created_at      TIMESTAMP NOT NULL
 );
 
+-- What each synthetic sample must cover (stage specs, workflowbench/synth/specs.py): a category
+-- theme, a difficulty level, the APIs of 1-5 apps and the seed samples shown as examples. Spec
+-- `position` of a `seed` depends only on both and on the inputs (`inputs`: a hash of the catalog
+-- and seed rows drawn from).
+-- key: spec_id
+CREATE TABLE specs (
+    spec_id         VARCHAR PRIMARY KEY,
+    seed            BIGINT  NOT NULL,
+    position        INTEGER NOT NULL,   -- the spec's index for that seed
+    category        VARCHAR NOT NULL,   -- one of the 28 (table categories)
+    level           VARCHAR NOT NULL,   -- easy (1-2 APIs, linear) | medium (3-5, one branch or loop) | hard (6+, 2+ apps, nested)
+    apps            VARCHAR[] NOT NULL, -- bundle ids, 'shortcuts' for built-ins
+    apis            VARCHAR[] NOT NULL, -- action identifiers the sample must use
+    builtin         INTEGER NOT NULL,   -- how many of them are built-in
+    examples        VARCHAR[] NOT NULL, -- samples.sample_id of the seeds shown as examples
+    inputs          VARCHAR NOT NULL,
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- What the training view of a sample's code shows in place of a blob (data, base64, a data: URL)
 -- or of the end of a very long text. The original is at `path` of action `position` in the
 -- shortcut's stored plist (table plists); sha256 is of the original bytes (text: its UTF-8).
