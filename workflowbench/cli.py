@@ -363,6 +363,34 @@ def catalog_fetch(
                + (f" ({len(done.changed)} changed)" if done.changed else ""))
 
 
+export_app = typer.Typer(help="Exports of the warehouse for training.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("sft")
+def export_sft_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, dev.jsonl, manifest.json.")],
+    warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
+    dev_share: Annotated[float, typer.Option(min=0, max=0.99, help="Share of shortcuts in dev.")] = 0.05,
+    split_seed: Annotated[int, typer.Option(help="Seed of the train/dev split by shortcut.")] = 0,
+    answer_form: Annotated[str, typer.Option("--form", help="Assistant turns: thought-code (WorkflowLLM's) "
+                                                             "or json.")] = "thought-code",
+    with_placeholders: Annotated[bool, typer.Option(help="Keep samples whose code shows placeholders.")] = False,
+) -> None:
+    """Write the seed samples as chat-format JSONL (system: instructions and API stubs; user: the
+    query; assistant: plan and commented code), split into train and dev by shortcut."""
+    from .export.sft import export_sft
+
+    if answer_form not in ("thought-code", "json"):
+        raise typer.BadParameter(f"--form is thought-code or json, not {answer_form!r}")
+    try:
+        manifest = export_sft(warehouse, out, dev_share=dev_share, split_seed=split_seed,
+                              form=answer_form, placeholders=with_placeholders)  # type: ignore[arg-type]
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(manifest, indent=2))
+
+
 @app.command()
 def serve() -> None:
     """Serve the build-bench/nightly and build-bench/adhoc deployments (needs a Prefect server)."""

@@ -91,7 +91,7 @@ HUMAN: dict[str, str] = {
 }
 _WORDS = frozenset((
     "get set add remove delete open save show make create find search filter sort format convert combine split "
-    "replace match count text url file files folder item items list name variable value values key keys "
+    "replace match count text url urls file files folder item items list name variable value values key keys "
     "dictionary date dates time number numbers image images photo photos video videos contents content web "
     "page webpage article articles details detail of from to in on for with by picker document choose menu "
     "repeat each run workflow workflows shortcut shortcuts input output alert notification clipboard device "
@@ -109,7 +109,8 @@ _WORDS = frozenset((
 ).split())
 _ACRONYMS = {"url": "URL", "urls": "URLs", "pdf": "PDF", "html": "HTML", "json": "JSON", "gif": "GIF",
              "csv": "CSV", "ssh": "SSH", "rtf": "RTF", "ip": "IP", "dnd": "DND", "wifi": "Wi-Fi"}
-CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# a plural acronym stays whole (URLs, PDFs)
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])(?![A-Z]s(?![a-z]))")
 
 
 def _segment(word: str) -> list[str]:
