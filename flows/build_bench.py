@@ -26,10 +26,11 @@ from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageF
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.specs import SPECS
+from workflowbench.stages.synthesize import SYNTHESIZE
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
-PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, MIN_ACTIONS, SPECS)
+PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, SYNTHESIZE, MIN_ACTIONS)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 
@@ -139,9 +140,13 @@ def build_bench(
     logger.info("warehouse %s: %d shortcuts, %d actions, %d rejects; code %d ok, %d failed", warehouse,
                 summary["shortcuts"], summary["actions"], sum(rejected.values()), summary["code"]["ok"],
                 summary["code"]["failed"])
-    samples = Counter({status: n for _, _, status, n in summary["samples"]})
+    samples: Counter[str] = Counter()
+    synthetic: Counter[str] = Counter()
+    for origin, _, _, status, n in summary["samples"]:
+        (samples if origin == "seed" else synthetic)[status] += n
     verdicts: Counter[str] = Counter()
     for _, decided, _, n in summary["verdicts"]:
         verdicts[decided] += n
     return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected),
-            "samples": dict(samples), "verdicts": dict(verdicts)}
+            "samples": dict(samples), "synthetic": dict(synthetic),
+            "verdicts": dict(verdicts)}

@@ -239,6 +239,10 @@ def sql(
 def stats(
     warehouse: WarehouseOpt = wh.DEFAULT_WAREHOUSE,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    origin: Annotated[str | None, typer.Option(help="Only samples of this origin: seed or synthetic.")] = None,
+    synthesis: Annotated[bool, typer.Option("--synthesis", help="Print the synthetic samples' figures as JSON: "
+                                            "validity (code read back and checked again), category mix, built-in "
+                                            "share, size histogram, structure per level, diversity.")] = False,
 ) -> None:
     """Print quality figures of the ok samples (tokens approximated as characters / 4): json is the
     figures' object, table the report's "Sample quality" markdown section."""
@@ -248,8 +252,16 @@ def stats(
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter("--format must be table or json")
+    if synthesis:
+        from .synth.figures import synthesis_figures
+
+        try:
+            typer.echo(json.dumps(synthesis_figures(warehouse), indent=2))
+        except FileNotFoundError as exc:
+            _fail(str(exc))
+        return
     try:
-        figures = sample_quality(warehouse)
+        figures = sample_quality(warehouse, origin)
     except FileNotFoundError as exc:
         _fail(str(exc))
     except duckdb.Error as exc:

@@ -49,7 +49,7 @@ SELECT s.query, s.task_plan, s.workflow_code, sh.name, coalesce(a.n, 0) AS actio
 FROM samples s
 LEFT JOIN shortcuts sh ON sh.id = s.shortcut_id
 LEFT JOIN (SELECT shortcut_id, count(*) AS n FROM actions GROUP BY shortcut_id) a ON a.shortcut_id = s.shortcut_id
-WHERE s.status = 'ok'
+WHERE s.status = 'ok' AND (CAST($origin AS VARCHAR) IS NULL OR s.origin = $origin)
 """
 
 
@@ -329,9 +329,10 @@ class Tally:
         }
 
 
-def sample_quality(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
+def sample_quality(warehouse: str | os.PathLike[str], origin: str | None = None) -> dict[str, Any]:
     """Quality figures over the ``samples`` rows with status ok of the published warehouse (opened
-    read-only with ``warehouse.connect``; SELECTs only). Tokens are approximated as characters / 4.
+    read-only with ``warehouse.connect``; SELECTs only), of one ``origin`` (seed, synthetic) if given.
+    Tokens are approximated as characters / 4.
 
     - ``long_string_token_share``: share of all tokens (query + task plan + code) inside string
       literals of at least 1,000 characters of the code (a literal's token text, prefix and quotes
@@ -365,7 +366,7 @@ def sample_quality(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
     # without the Python client's progress bar, which DuckDB prints to stdout once a query has been
     # open two seconds: the analysis between fetches keeps this streaming query open.
     with wh.connect(warehouse) as con, con.cursor() as cursor:
-        cursor.execute(SQL)
+        cursor.execute(SQL, {"origin": origin})
         while rows := cursor.fetchmany(64):
             for query, plan, code, title, actions in rows:
                 try:

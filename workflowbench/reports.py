@@ -71,7 +71,7 @@ def build_summary(warehouse: str) -> dict[str, Any]:
             "code": dict.fromkeys(("ok", "failed"), 0) | dict(rows("SELECT status, count(*) FROM code GROUP BY 1")),
             "transpile_rejects": rows("SELECT reason, count(*) FROM rejects WHERE stage = 'transpile' "
                                       "GROUP BY 1 ORDER BY 2 DESC, 1"),
-            "samples": rows("SELECT backend, model, status, count(*) FROM samples GROUP BY ALL ORDER BY ALL"),
+            "samples": rows("SELECT origin, backend, model, status, count(*) FROM samples GROUP BY ALL ORDER BY ALL"),
             "sample_errors": rows("SELECT coalesce(split_part(error, ':', 1) || ':' || split_part(error, ':', 2), "
                                   "'') AS e, count(*) FROM samples WHERE status = 'failed' GROUP BY 1 "
                                   "ORDER BY 2 DESC, 1 LIMIT 10"),
@@ -85,6 +85,11 @@ def build_summary(warehouse: str) -> dict[str, Any]:
             "spec_categories": rows("SELECT count(DISTINCT category), min(n), max(n) FROM (SELECT category, "
                                     "count(*) AS n FROM specs GROUP BY 1)"),
             "spec_sets": rows("SELECT count(*), count(DISTINCT list_sort(apis)) FROM specs")[0],
+            "synthetic": rows("SELECT p.level, s.status, count(*), round(avg(len(s.apis)), 1) FROM samples s "
+                              "JOIN specs p ON p.spec_id = s.spec_id WHERE s.origin = 'synthetic' "
+                              "GROUP BY ALL ORDER BY ALL"),
+            "synthetic_errors": rows("SELECT split_part(error, ':', 1), count(*) FROM samples WHERE origin = "
+                                     "'synthetic' AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1"),
         }
 
 
@@ -106,8 +111,9 @@ def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         "\n## Thoughts stage (samples)\n\n"
         f"This run: {run.get('thoughts_calls', 0):,} live LLM calls "
         f"({run.get('thoughts_skipped', 0)} of {run.get('thoughts_batches', 0)} batches unchanged and skipped).\n\n"
-        "| backend | model | status | samples |\n|---|---|---|---:|\n" +
-        ("\n".join(f"| {b} | {m} | {s} | {n:,} |" for b, m, s, n in summary["samples"]) or "| (none) | | | 0 |") +
+        "| origin | backend | model | status | samples |\n|---|---|---|---|---:|\n" +
+        ("\n".join(f"| {o} | {b} | {m} | {s} | {n:,} |" for o, b, m, s, n in summary["samples"])
+         or "| (none) | | | | 0 |") +
         "\n\n### Failed samples by reason\n\n" + table("reason", summary["sample_errors"]) +
         "\n### LLM calls (all runs)\n\n| prompt | status | calls | attempts | tokens in | tokens out | cost | "
         "median ms |\n|---|---|---:|---:|---:|---:|---:|---:|\n" +
@@ -115,7 +121,11 @@ def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         "\n\n## Gates (verdicts on ok samples)\n\nUnknown means the check could not be made; it is not a drop.\n\n"
         "| gate | verdict | reason | samples |\n|---|---|---|---:|\n" +
         ("\n".join(f"| {g} | {v} | {r} | {n:,} |" for g, v, r, n in summary["verdicts"]) or "| (none) | | | 0 |") +
-        "\n\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) + "\n"
+        "\n\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) +
+        "\n\n## Synthesize stage (synthetic samples, offline recombination)\n\n"
+        "| level | status | samples | distinct APIs per sample |\n|---|---|---:|---:|\n" +
+        ("\n".join(f"| {lv} | {st} | {n:,} | {a} |" for lv, st, n, a in summary["synthetic"]) or "| (none) | | 0 | |") +
+        "\n\n### Failed synthetic samples by reason\n\n" + table("reason", summary["synthetic_errors"]) + "\n"
     )
 
 

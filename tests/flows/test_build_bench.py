@@ -143,8 +143,13 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
     assert "## Thoughts stage (samples)" in report() and f"| ok | {seeds} |" in report()
     with wh.connect(target) as con:
         assert con.execute("SELECT count(*) FROM samples WHERE backend = 'offline' AND status = 'ok' AND "
-                           "length(query) > 0 AND length(task_plan) > 0 AND workflow_code LIKE '%# %'"
-                           ).fetchone() == (seeds,)
+                           "origin = 'seed' AND length(query) > 0 AND length(task_plan) > 0 AND "
+                           "workflow_code LIKE '%# %'").fetchone() == (seeds,)
+        specs = con.execute("SELECT count(*) FROM specs").fetchone()[0]
+        assert con.execute("SELECT count(*) FROM samples WHERE origin = 'synthetic' AND status = 'ok'"
+                           ).fetchone() == (specs,) == (28,)  # the default: one spec per category
+    assert json.loads(offline.stdout)["synthetic"] == {"ok": 28}
+    assert "## Synthesize stage" in report() and "## Specs stage" in report()
 
     with LLMServer(answer=answer) as server:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-flow-secret")
@@ -194,18 +199,23 @@ def test_a_role_has_its_own_endpoint_model_options_and_key(tmp_path: Path, monke
 def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_path: Path) -> None:
     from flows.build_bench import PIPELINE
 
-    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "min-actions", "specs"]
+    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "synthesize", "min-actions"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"
     result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})
+    seeds = ("SELECT v.verdict, count(*) FROM verdicts v JOIN samples s USING (sample_id) WHERE s.origin = 'seed' "
+             "GROUP BY 1")
     with wh.connect(target) as con:
         short = con.execute("SELECT count(*) FROM shortcuts WHERE action_count < 10").fetchone()[0]
-    assert 0 < short < 17 and result["verdicts"] == {"drop": short, "keep": 17 - short}
+        assert dict(con.execute(seeds).fetchall()) == {"drop": short, "keep": 17 - short}
+        ok = con.execute("SELECT count(*) FROM samples WHERE status = 'ok'").fetchone()[0]
+    assert 0 < short < 17 and sum(result["verdicts"].values()) == ok == 17 + 28  # synthetic samples are gated too
     markdown = report()
     assert "## Gates (verdicts on ok samples)" in markdown
-    assert f"| min-actions | drop | too-few-actions | {short} |" in markdown
-    again = build_bench(sources=[str(RAW)], warehouse=str(target))  # the default, 3: every example is kept
-    assert again["verdicts"] == {"keep": 17}
+    assert f"| min-actions | drop | too-few-actions | {result['verdicts']['drop']} |" in markdown
+    build_bench(sources=[str(RAW)], warehouse=str(target))  # the default, 3: every example is kept
+    with wh.connect(target) as con:
+        assert dict(con.execute(seeds).fetchall()) == {"keep": 17}
 
 
 @pytest.mark.parametrize("bad", [{"settings": {"no-such-stage": {}}}, {"settings": {"min-actions": {"least": 1}}},

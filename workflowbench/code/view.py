@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Mapping
@@ -113,7 +114,14 @@ def _kind(data: bytes) -> str:
 
 
 def _base64(s: str) -> bytes | None:
-    if len(s) < BLOB_MIN or not _B64.fullmatch(s):
+    if len(s) < BLOB_MIN:
+        return None
+    return _decoded(s)
+
+
+@functools.lru_cache(maxsize=4096)  # the same blobs recur: one shortcut in several encodings, fragments reused
+def _decoded(s: str) -> bytes | None:
+    if not _B64.fullmatch(s):
         return None
     compact = "".join(s.split())
     if len(compact) % 4 or not re.search(r"[0-9+/]", compact):  # plain words are not base64

@@ -41,10 +41,8 @@ def load_inputs(reader: ShardReader) -> Inputs:
     apis = tuple(ApiInfo(i, app, kinds.get(app, BUILTIN if app == "shortcuts" else "third-party"), uses or 0,
                          tuple(tags) if isinstance(tags, list) else tuple(_tags(tags)))
                  for i, app, uses, tags in reader.rows("apis", "identifier, app, uses, tags", order="identifier"))
-    dropped = {sid for (sid,) in reader.rows("verdicts", "sample_id", where="verdict = 'drop'")}
-    samples = [r for r in reader.rows("samples", "sample_id, shortcut_id, apis",
-                                      where="origin = 'seed' AND status = 'ok'", order="sample_id")
-               if r[0] not in dropped]  # seeds a gate dropped are no examples
+    samples = reader.rows("samples", "sample_id, shortcut_id, apis", where="origin = 'seed' AND status = 'ok'",
+                          order="sample_id")
     ids = [s for _, s, _ in samples]
     shape = {i: (n, d) for i, n, d in reader.rows("shortcuts", "id, action_count, max_depth", ids=ids)}
     blocks: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -68,8 +66,8 @@ def _tags(raw: Any) -> list[str]:
 def plan(reader: ShardReader, settings: SpecsSettings) -> list[Batch]:
     if settings.count == 0:
         return []
-    inputs = tuple((table, ",".join(reader.shards(table))) for table in ("apis", "apps", "samples", "shortcuts",
-                                                                         "verdicts"))
+    inputs = (*((table, ",".join(reader.shards(table))) for table in ("apis", "apps", "shortcuts")),
+              ("samples", ",".join(reader.shards("samples", "thoughts"))))  # the seeds', not synthetic ones
     size = settings.batch_size
     return [Batch((*inputs, ("range", f"{start}-{min(start + size, settings.count)}")),
                   (start, min(start + size, settings.count))) for start in range(0, settings.count, size)]
@@ -87,7 +85,7 @@ def run(batch: Batch, reader: ShardReader, settings: SpecsSettings) -> Output:
 
 
 SPECS: Stage[SpecsSettings] = Stage(
-    name=STAGE, reads=("apis", "apps", "samples", "verdicts", "shortcuts", "actions"), writes=("specs",),
+    name=STAGE, reads=("apis", "apps", "samples", "shortcuts", "actions"), writes=("specs",),
     code=("workflowbench.synth", "workflowbench.catalog.categories", __name__),
     settings=SpecsSettings, plan=plan, run=run,
 )

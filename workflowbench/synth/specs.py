@@ -59,7 +59,7 @@ DEFAULT_MIX = {"easy": 0.3, "medium": 0.4, "hard": 0.3}
 # Actions that are structure, not a capability a request can ask for.
 STRUCTURAL = frozenset(f"is.workflow.actions.{n}" for n in (
     "conditional", "choosefrommenu", "repeat.count", "repeat.each", "comment", "nothing", "exit"))
-MAX_EXAMPLE_ACTIONS = 40  # a seed longer than this is not shown as an example
+MIN_EXAMPLE_ACTIONS, MAX_EXAMPLE_ACTIONS = 3, 40  # seeds of other sizes are not shown as examples
 POSTINGS = 64  # seeds kept per API for the example search (the smallest first)
 NEIGHBOURS = 50  # co-occurring partners kept per API and per app
 
@@ -199,7 +199,8 @@ class Inputs:
 
     @cached_property
     def shown(self) -> list[SeedInfo]:
-        return sorted((s for s in self.seeds if 0 < s.actions <= MAX_EXAMPLE_ACTIONS), key=lambda s: s.sample_id)
+        return sorted((s for s in self.seeds if MIN_EXAMPLE_ACTIONS <= s.actions <= MAX_EXAMPLE_ACTIONS),
+                      key=lambda s: s.sample_id)
 
 
 class _Table:

@@ -21,6 +21,13 @@ class Table:
     arrow: pa.Schema
     key: tuple[str, ...]
     order: str  # ORDER BY terms: the first row per key wins
+    types: tuple[str, ...] = ()  # DuckDB type of each column
+
+    def empty_sql(self) -> str:
+        """A relation with every column, typed, and no row: unioned by name with shards written before
+        a column was added, it gives them that column as NULL."""
+        cols = ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t in zip(self.columns, self.types, strict=True))
+        return f"SELECT {cols} WHERE false"
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -50,7 +57,10 @@ def tables() -> dict[str, Table]:
             missing = [c for c in key if c not in arrow.names]
             if missing:
                 raise ValueError(f"schema.sql: key of {name} names unknown columns {missing}")
-            out[name] = Table(name, arrow, key, notes.get("keep", ", ".join(key)))
+            described = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = ? "
+                                    "ORDER BY ordinal_position", [name]).fetchall()
+            types = tuple(t for (t,) in described)
+            out[name] = Table(name, arrow, key, notes.get("keep", ", ".join(key)), types)
         return out
     finally:
         con.close()
@@ -63,12 +73,14 @@ def table(name: str) -> Table:
         raise KeyError(f"no table {name!r} in schema.sql") from None
 
 
-def current_sql(name: str, source: str = "read_parquet($files, union_by_name = true)") -> str:
+def current_sql(name: str, source: str | None = None) -> str:
     """SQL for the rows of ``name`` that win per key among ``source``'s rows: what ``publish`` loads
     and what a stage reading another stage's shards sees. Ties under the table's order (the same
     shortcut read from two encodings in two batches: same key, parameters in another order) go to
     the smallest row, so the choice never depends on how DuckDB happened to scan the shards."""
     t = table(name)
+    if source is None:  # shards written before a column was added read it as NULL
+        source = f"(SELECT * FROM read_parquet($files, union_by_name = true) UNION ALL BY NAME {t.empty_sql()})"
     ties = ", ".join(f'"{c}"' for c in t.columns)
     return (f"SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(t.key)} "
             f"ORDER BY {t.order}, {ties}) AS _rank FROM {source}) WHERE _rank = 1")

@@ -175,7 +175,7 @@ CREATE TABLE catalog_findings (
 CREATE TABLE samples (
     sample_id       VARCHAR PRIMARY KEY,
     shortcut_id     VARCHAR NOT NULL,
-    origin          VARCHAR NOT NULL,   -- seed
+    origin          VARCHAR NOT NULL,   -- seed | synthetic
     status          VARCHAR NOT NULL,   -- ok | failed
     error           VARCHAR,            -- why it failed (the failed LLM call's reason)
     query           VARCHAR,
@@ -187,7 +187,9 @@ CREATE TABLE samples (
     model           VARCHAR NOT NULL,
     prompt_versions JSON,               -- prompt name -> content hash (LLM backend)
     chunks          INTEGER NOT NULL,   -- pieces the code was split into to fit the token budget
-    created_at      TIMESTAMP NOT NULL
+    created_at      TIMESTAMP NOT NULL,
+    spec_id         VARCHAR,            -- synthetic: the spec it was made for (specs.spec_id)
+    lineage         JSON                -- synthetic: {spec, examples: seed sample ids, fragments: seed sample ids drawn on}
 );
 
 -- What each synthetic sample must cover (stage specs, workflowbench/synth/specs.py): a category

@@ -1,0 +1,94 @@
+"""Offline synthesis throughput on one core, in samples per second: the workflow recombined for a
+spec (``build``), that plus its training-view code (the annotator's output), and the whole sample
+as the synthesize stage makes it (code read back and checked, offline thoughts).
+
+    python -m benchmarks.bench_synth [--rounds N] [--corpus DIR] [--specs N]
+
+The catalog is merged from ../shared/catalogs and the corpus, every distinct corpus shortcut is a
+seed, and ``--specs`` specs (default 500) are drawn once; each round then runs the three steps
+over them. Medians over rounds; benchmarks/results/bench_synth.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from benchmarks.common import DEFAULT_CORPUS, report, representative
+from workflowbench import read_shortcut
+from workflowbench.catalog.build import build_catalog, tables
+from workflowbench.code.from_code import function_map
+from workflowbench.code.view import training_view
+from workflowbench.stages.synthesize import synthesize
+from workflowbench.synth.offline import Library, api_specs, build
+from workflowbench.synth.specs import ApiInfo, Inputs, SeedInfo, make_specs
+from workflowbench.thoughts.base import ApiDoc
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--specs", type=int, default=500)
+    args = parser.parse_args(argv)
+    if not (args.corpus / "MANIFEST.jsonl").exists():
+        raise SystemExit(f"corpus not found at {args.corpus}")
+    workflows = {r["sha256"]: read_shortcut(args.corpus / r["path"]) for r in representative(args.corpus)}
+    catalogs = Path(args.corpus).parent / "catalogs"
+    catalog = build_catalog(catalogs if catalogs.is_dir() else None, workflows.values())
+    rows = tables(catalog, list(workflows.items()))
+    kinds = {r["bundle_id"]: r["kind"] for r in rows["apps"]}
+    apis = api_specs([(r["identifier"], r["app"], r["json_schema"], r["input_key"], r["output_name"])
+                      for r in rows["apis"]],
+                     [(r["identifier"], r["key"], r["type"], r["required"], r["default_value"], r["enum_values"],
+                       r["accepts_variables"]) for r in rows["api_params"]], kinds)
+    seeds = {f"seed-{k}": wf for k, wf in workflows.items()}
+    infos = tuple(SeedInfo(sid, frozenset(a.identifier for a in wf.actions), len(wf.actions),
+                           sum(a.mode == 0 and a.identifier.endswith(("conditional", "choosefrommenu"))
+                               for a in wf.actions),
+                           sum(a.mode == 0 and ".repeat." in a.identifier for a in wf.actions), 1)
+                  for sid, wf in seeds.items())
+    tags = {r["identifier"]: tuple(json.loads(r["tags"]) or ()) for r in rows["apis"]}
+    inputs = Inputs(tuple(ApiInfo(r["identifier"], r["app"], kinds.get(r["app"], "third-party"), r["uses"],
+                                  tags[r["identifier"]]) for r in rows["apis"]), infos)
+    specs = make_specs(inputs, 0, range(args.specs))
+    lib = Library(apis, seeds)
+    _ = lib.fragments  # built once, as a batch does
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in rows["api_params"]:
+        if r["label"]:
+            labels[r["identifier"]][r["key"]] = r["label"]
+    docs = {r["identifier"]: ApiDoc(r["identifier"], r["function"], r["name"], r["description"],
+                                    labels[r["identifier"]], r["output_name"]) for r in rows["apis"]}
+    functions = function_map(apis)
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        built = [build(lib, s) for s in specs]
+        times["build"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for s in specs:
+            training_view(build(lib, s).workflow)
+        times["build_and_code"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        done = [synthesize(s, lib, docs, functions, "bench", datetime(2026, 1, 1))[0] for s in specs]
+        times["sample"].append(time.perf_counter() - start)
+    n = len(specs)
+    return report("bench_synth", {
+        "what": "offline synthesis per spec, one core",
+        "seeds": len(seeds), "apis": len(apis), "specs": n,
+        "mean_actions": round(sum(len(b.workflow.actions) for b in built) / n, 1),
+        "ok_samples": sum(r["status"] == "ok" for r in done),
+        "build_samples_per_s": round(n / statistics.median(times["build"]), 1),
+        "build_and_code_samples_per_s": round(n / statistics.median(times["build_and_code"]), 1),
+        "sample_samples_per_s": round(n / statistics.median(times["sample"]), 1),
+    }, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Offline synthesis: workflows recombined from real seed fragments for each spec; every ok sample
+parses, maps back, calls only catalog APIs with schema-valid parameters, uses its spec's APIs and
+has its level's structure; failures are rows with a reason; the same specs give the same samples."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RAW
+from workflowbench import from_code
+from workflowbench import warehouse as wh
+from workflowbench.code.from_code import function_map
+from workflowbench.stages.catalog import CATALOG, CatalogSettings
+from workflowbench.stages.contract import run_stage
+from workflowbench.stages.ingest import INGEST, IngestSettings
+from workflowbench.stages.specs import SPECS, SpecsSettings
+from workflowbench.stages.synthesize import SYNTHESIZE, SynthesizeSettings, load_library
+from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings
+from workflowbench.synth.offline import ApiSpec, Library, Unbuildable, build, fits_level, structure
+from workflowbench.synth.specs import Spec
+from workflowbench.warehouse.reader import ShardReader
+
+
+def pipeline(target: Path, count: int) -> list[Any]:
+    run_stage(INGEST, target, IngestSettings(sources=(str(RAW),)))
+    run_stage(CATALOG, target, CatalogSettings())
+    run_stage(THOUGHTS, target, ThoughtsSettings())
+    run_stage(SPECS, target, SpecsSettings(count=count))
+    done = run_stage(SYNTHESIZE, target, SynthesizeSettings(batch_size=40))
+    wh.publish(target)
+    return done
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("synth") / "w.duckdb"
+    pipeline(target, 84)
+    return target
+
+
+def test_every_ok_sample_is_valid_for_its_spec(built: Path) -> None:
+    lib = load_library(ShardReader(built))
+    functions = function_map(lib.apis)
+    with wh.connect(built) as con:
+        rows = con.execute("SELECT s.status, s.error, s.workflow_code, s.query, s.task_plan, s.lineage, p.apis, "
+                           "p.level, p.examples, s.category, p.category FROM samples s JOIN specs p "
+                           "ON p.spec_id = s.spec_id WHERE s.origin = 'synthetic'").fetchall()
+        categories = con.execute("SELECT count(DISTINCT category) FROM samples WHERE origin = 'synthetic'").fetchone()
+    assert len(rows) == 84 and categories == (28,)
+    ok = [r for r in rows if r[0] == "ok"]
+    assert len(ok) >= 80, [r[1] for r in rows if r[0] != "ok"]
+    assert all(r[1] for r in rows if r[0] != "ok")  # a failure says why
+    for _, _, code, query, plan, lineage, apis, level, examples, category, spec_category in ok:
+        ast.parse(code)
+        wf = from_code(code, functions=functions)
+        idents = [a.identifier for a in wf.actions]
+        assert set(apis) <= set(idents) and all(i in lib.apis for i in idents)
+        assert all(lib.valid(a.to_plist()) for a in wf.actions)
+        assert fits_level(wf, level), (level, structure(wf))
+        assert query and plan.startswith("1. ") and category == spec_category
+        got = json.loads(lineage)
+        assert got["examples"] == list(examples) and got["fragments"]
+    assert len({r[2] for r in ok}) == len(ok)  # no two the same
+
+
+def test_the_same_specs_give_the_same_samples_and_a_rerun_adds_nothing(built: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.duckdb"
+    pipeline(again, 84)
+    sql = "SELECT sample_id, status, workflow_code, query FROM samples WHERE origin = 'synthetic' ORDER BY 1"
+    with wh.connect(built) as a, wh.connect(again) as b:
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+    rerun = run_stage(SYNTHESIZE, again, SynthesizeSettings(batch_size=40))
+    assert rerun and all(r.skipped for r in rerun)
+
+
+def _lib(**apis: ApiSpec) -> Library:
+    return Library(dict(apis), {})
+
+
+def _schema(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": True}
+
+
+VARIABLE = {"type": "object", "required": ["WFSerializationType", "Value"]}
+
+
+def test_an_api_no_seed_uses_is_made_from_its_schema_and_an_impossible_one_fails() -> None:
+    make = ApiSpec("com.x.Make", "third-party", "com.x", _schema(["rows", "mode"], {
+        "rows": {"anyOf": [VARIABLE]}, "mode": {"enum": ["fast", "slow"]}}),
+        (("rows", "file", True, None, None, True), ("mode", "enum", True, None, ["fast", "slow"], False)))
+    spec = Spec("s1", 0, 0, "Tools", "easy", ("com.x",), ("com.x.Make",), 0, ())
+    wf = build(_lib(**{"com.x.Make": make}), spec).workflow
+    [action] = [a for a in wf.actions]
+    assert action.identifier == "com.x.Make" and action.parameters["mode"] in ("fast", "slow")
+    assert action.parameters["rows"].attachment.type == "ExtensionInput"  # nothing before it: the shortcut's input
+    impossible = ApiSpec("com.x.Odd", "third-party", "com.x", _schema(["blob"], {"blob": {"type": "array"}}),
+                         (("blob", "unknown", True, None, None, False),))
+    with pytest.raises(Unbuildable, match=r"com\.x\.Odd"):
+        build(_lib(**{"com.x.Odd": impossible}), Spec("s2", 0, 1, "Tools", "easy", ("com.x",), ("com.x.Odd",), 0, ()))
+
+
+def test_the_figures_check_every_sample_again(built: Path) -> None:
+    from typer.testing import CliRunner
+
+    from workflowbench.cli import app
+    from workflowbench.synth.figures import synthesis_figures
+
+    f = synthesis_figures(built)
+    assert f["synthetic"] == 84 and f["ok"] >= 80 and f["problems"] == {} and f["valid_share"] == 1.0
+    assert f["categories"] == 28 and f["distinct_code"] == f["ok"]
+    assert all(v["samples"] == v["structure_as_defined"] for v in f["levels"].values())
+    assert abs(sum(f["size_histogram"]) - 1) < 1e-3 and 0 <= f["size_tvd"] <= 1  # shares rounded to 4 places
+    done = CliRunner().invoke(app, ["stats", "-w", str(built), "--synthesis"])
+    assert done.exit_code == 0 and json.loads(done.stdout)["ok"] == f["ok"]

@@ -1,0 +1,469 @@
+"""The offline annotator: a workflow for a spec, built by recombining real fragments of the seed
+workflows. This is recombination, not a language model: nothing is predicted, every action comes
+from a seed shortcut or from the catalog's schema of the API.
+
+- **Fragments.** A fragment is a plain action of a seed together with the actions that feed it
+  (the outputs it refers to, and the previous action when it takes that one's output implicitly),
+  up to ``MAX_FRAGMENT`` actions, closed: it refers to no output outside itself and reads no named
+  variable. An API no seed uses gets a fragment of one action made from its schema: its required
+  parameters (the enum's first value, the default, or a literal of the parameter's type), with an
+  input that takes variables wired to the latest output before it.
+- **Size.** A target number of actions is drawn from the paper's final-set histogram (``SIZE_BINS``):
+  one fragment per spec API, then fragments that steer the built-in share towards ``BUILTIN_TARGET``
+  (another use of a spec API of another app) or stretches of plain actions of the spec's example
+  seeds.
+- **Control flow** follows the level: easy is linear; medium puts a stretch holding a spec API in
+  one block (an If on an output before it, a Repeat with Each over one, a Repeat or a menu, drawn as
+  often as seeds use them); hard nests a second block in the first.
+- Every action is checked against its API's JSON Schema; an action that fails is not used (another
+  occurrence is drawn). Output ids are fresh for each copy.
+
+The result is a model workflow; the caller writes its code (``training_view``), reads it back with
+``from_code`` and lets the offline thoughts write comments, plan and query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ..code.inputs import INPUT_KEYS
+from ..shortcut.controlflow import BLOCK_ACTIONS
+from ..shortcut.model import Workflow, canonical
+from ..shortcut.values import attachments
+from .specs import LEVELS, Spec
+
+P = "is.workflow.actions."
+IF, MENU, REPEAT, EACH, COMMENT = P + "conditional", P + "choosefrommenu", P + "repeat.count", P + "repeat.each", \
+    P + "comment"
+STRUCTURAL_KEYS = frozenset({"UUID", "GroupingIdentifier", "WFControlFlowMode", "CustomOutputName"})
+MAX_FRAGMENT = 6
+OCCURRENCES = 12  # fragments kept per API
+# Actions per workflow in the paper's final set: (low, high, share); the last bin is open, drawn up to 150.
+SIZE_BINS = ((1, 15, 0.005), (15, 30, 0.05), (30, 45, 0.129), (45, 60, 0.198), (60, 75, 0.205), (75, 90, 0.158),
+             (90, 105, 0.101), (105, 150, 0.155))
+BUILTIN_TARGET = 0.52  # built-in share each workflow steers to when its spec has other apps' APIs
+# Not used to fill a workflow out: a note, and actions that end the shortcut where they stand.
+_NOT_FILLER = frozenset({COMMENT, P + "exit", P + "output", P + "nothing"})
+MAX_REUSE = 2  # times one seed fragment may appear in a workflow
+_SHORTCUT_INPUT = {"WFSerializationType": "WFTextTokenAttachment", "Value": {"Type": "ExtensionInput"}}
+_ALLOWED_SOURCES = frozenset({"ActionOutput", "ExtensionInput", "Clipboard", "CurrentDate", "DeviceDetails", "Ask",
+                              "Input"})
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    """What the generator needs of a catalog API."""
+
+    identifier: str
+    kind: str  # built-in | apple | third-party
+    app: str
+    schema: Mapping[str, Any]
+    # (key, type, required, default, enums, accepts variables)
+    params: tuple[tuple[str, str, bool, Any, Any, bool], ...]
+    input_key: str | None = None
+    output_name: str | None = None
+
+
+@dataclass
+class Library:
+    """Fragments of the seed workflows by API, and the seeds' plain stretches, built once."""
+
+    apis: Mapping[str, ApiSpec]
+    seeds: Mapping[str, Workflow]  # sample id -> workflow
+    _validators: dict[str, Draft202012Validator] = field(default_factory=dict)
+
+    def valid(self, raw: Mapping[str, Any]) -> bool:
+        """An action (raw plist) whose API is in the catalog and whose parameters its schema accepts."""
+        ident = raw.get("WFWorkflowActionIdentifier")
+        api = self.apis.get(ident) if type(ident) is str else None
+        if api is None:
+            return False
+        check = self._validators.get(api.identifier)
+        if check is None:
+            check = self._validators[api.identifier] = Draft202012Validator(dict(api.schema))
+        params = raw.get("WFWorkflowActionParameters") or {}
+        return check.is_valid(canonical({k: v for k, v in params.items() if k not in STRUCTURAL_KEYS}))
+
+    @cached_property
+    def by_app(self) -> dict[str, list[str]]:
+        """app -> its APIs that are not structure."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for ident in sorted(self.apis):
+            if ident not in BLOCK_ACTIONS and ident not in _NOT_FILLER:
+                out[self.apis[ident].app].append(ident)
+        return dict(out)
+
+    @cached_property
+    def fragments(self) -> dict[str, list[tuple[str, int, list[dict[str, Any]]]]]:
+        """API -> (seed sample id, action index, fragment actions as raw plists), in seed order."""
+        out: dict[str, list[tuple[str, int, list[dict[str, Any]]]]] = defaultdict(list)
+        for sid in sorted(self.seeds):
+            actions = self.seeds[sid].actions
+            raws = [a.to_plist() for a in actions]
+            producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
+            for i, a in enumerate(actions):
+                if not _plain(a.identifier, a.mode) or len(out[a.identifier]) >= OCCURRENCES:
+                    continue
+                got = self._closure(actions, producer, i)
+                if got is not None and all(self.valid(raws[k]) for k in got):
+                    out[a.identifier].append((sid, i, [raws[k] for k in got]))
+        return dict(out)
+
+    def _closure(self, actions: Sequence[Any], producer: Mapping[str, int], i: int) -> list[int] | None:
+        """The indexes of action ``i`` and what feeds it, in order; None when that is not closed."""
+        todo, seen = [i], {i}
+        while todo:
+            k = todo.pop()
+            a = actions[k]
+            feeds = []
+            for att in attachments(a.parameters):
+                if att.type not in _ALLOWED_SOURCES:
+                    return None  # a named variable, a loop's magic variable: set outside the fragment
+                if att.type == "ActionOutput":
+                    j = producer.get(att.output_uuid or "")
+                    if j is None or j >= k or not _plain(actions[j].identifier, actions[j].mode):
+                        return None
+                    feeds.append(j)
+            key = INPUT_KEYS.get(a.identifier) or (self.apis[a.identifier].input_key if a.identifier in self.apis
+                                                   else None)
+            if key is not None and key not in a.parameters and k > 0:
+                j = k - 1
+                if _plain(actions[j].identifier, actions[j].mode) and actions[j].identifier != COMMENT:
+                    feeds.append(j)  # takes the previous action's output without saying so
+            for j in feeds:
+                if j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+            if len(seen) > MAX_FRAGMENT:
+                return None
+        return sorted(seen)
+
+    def stretches(self, sid: str) -> list[tuple[int, list[dict[str, Any]]]]:
+        """(start, actions) of the closed runs of 2-6 plain, valid actions of seed ``sid`` (no
+        comments, nothing that ends the shortcut)."""
+        cached = self.__dict__.setdefault("_stretches", {})
+        if sid in cached:
+            return cached[sid]
+        wf = self.seeds.get(sid)
+        out: list[tuple[int, list[dict[str, Any]]]] = []
+        if wf is not None:
+            actions = wf.actions
+            raws = [a.to_plist() for a in actions]
+            producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
+            start = 0
+            while start < len(actions):
+                end = start
+                while end < len(actions) and end - start < MAX_FRAGMENT and _plain(actions[end].identifier,
+                                                                                     actions[end].mode) \
+                        and actions[end].identifier not in _NOT_FILLER and self.valid(raws[end]):
+                    end += 1
+                if end - start >= 2 and _closed(actions, producer, start, end):
+                    out.append((start, raws[start:end]))
+                start = max(end, start + 1)
+        cached[sid] = out
+        return out
+
+
+def _plain(identifier: str, mode: int | None) -> bool:
+    return identifier not in BLOCK_ACTIONS and mode is None
+
+
+def _closed(actions: Sequence[Any], producer: Mapping[str, int], start: int, end: int) -> bool:
+    for k in range(start, end):
+        for att in attachments(actions[k].parameters):
+            if att.type not in _ALLOWED_SOURCES:
+                return False
+            if att.type == "ActionOutput" and not start <= producer.get(att.output_uuid or "", -1) < k:
+                return False
+    return True
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, lib: Library, spec: Spec) -> None:
+        self.lib = lib
+        self.spec = spec
+        self.rng = random.Random(hashlib.sha256(f"offline:{spec.spec_id}".encode()).digest())
+        self.ids = random.Random(hashlib.sha256(f"ids:{spec.spec_id}".encode()).digest())  # output ids apart
+        self.count = 0
+        self.used: Counter[str] = Counter()  # seed sample ids drawn on
+        self.reused: Counter[tuple[str, int]] = Counter()  # (seed, index) of each fragment and stretch used
+        self.outputs: list[tuple[str, str | None]] = []  # (uuid, label) of outputs so far
+
+    def fresh(self) -> str:
+        self.count += 1
+        return str(uuid.UUID(int=self.ids.getrandbits(128), version=4)).upper()
+
+    def copy(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The fragment with fresh output ids (references inside it follow); a new copy of every
+        container, so no two uses share one."""
+        ids = {r["WFWorkflowActionParameters"]["UUID"]: self.fresh() for r in raws
+               if type((r.get("WFWorkflowActionParameters") or {}).get("UUID")) is str}
+        out = _replace(raws, ids)
+        for r in out:
+            params = r.setdefault("WFWorkflowActionParameters", {})
+            if type(params.get("UUID")) is not str:
+                params["UUID"] = self.fresh()
+            self.outputs.append((params["UUID"], params.get("CustomOutputName")))
+        return out
+
+    def fragment(self, ident: str) -> list[dict[str, Any]] | None:
+        """A fragment of a seed that uses ``ident`` (each at most ``MAX_REUSE`` times), else an action
+        made from the schema."""
+        got = [f for f in self.lib.fragments.get(ident, ()) if self.reused[f[:2]] < MAX_REUSE]
+        if got:
+            sid, i, raws = got[self.rng.randrange(len(got))]
+            self.used[sid] += 1
+            self.reused[(sid, i)] += 1
+            return self.copy(raws)
+        if self.reused[(ident, 0)] >= MAX_REUSE:  # a call made from the schema says the same each time
+            return None
+        self.reused[(ident, 0)] += 1
+        return self.from_schema(ident)
+
+    def from_schema(self, ident: str) -> list[dict[str, Any]] | None:
+        api = self.lib.apis.get(ident)
+        if api is None:
+            return None
+        params: dict[str, Any] = {}
+        for key, kind, required, default, enums, variables in api.params:
+            if key in STRUCTURAL_KEYS:
+                continue
+            if enums and (required or self.rng.random() < 0.5):
+                params[key] = enums[self.rng.randrange(len(enums))]
+            elif required and variables and kind in ("string", "object", "file", "unknown", "list", "dictionary"):
+                # data passed from the step before; the shortcut's input when nothing comes before
+                params[key] = _reference(*self.outputs[-1]) if self.outputs else _SHORTCUT_INPUT
+            elif required and default is not None:
+                params[key] = default
+            elif required:
+                literal = _literal(kind, key)
+                if literal is not None:
+                    params[key] = literal
+        raw = {"WFWorkflowActionIdentifier": ident, "WFWorkflowActionParameters": params}
+        if not self.lib.valid(raw):
+            return None
+        return self.copy([raw])
+
+    def stretch(self) -> list[dict[str, Any]] | None:
+        """A stretch not used yet of an example seed, else of a seed drawn on already."""
+        examples = self.rng.sample(list(self.spec.examples), len(self.spec.examples))
+        drawn = sorted(set(self.used) - set(examples))
+        self.rng.shuffle(drawn)
+        for sid in examples + drawn:
+            runs = [r for r in self.lib.stretches(sid) if not self.reused[(sid, -1 - r[0])]]
+            if runs:
+                start, raws = runs[self.rng.randrange(len(runs))]
+                self.used[sid] += 1
+                self.reused[(sid, -1 - start)] += 1
+                return self.copy(raws)
+        # every stretch used: a fragment (from any seed) of an API the examples use
+        used = sorted({a.identifier for sid in examples if sid in self.lib.seeds for a in self.lib.seeds[sid].actions
+                       if a.identifier in self.lib.fragments and a.identifier not in _NOT_FILLER})
+        for ident in self.rng.sample(used, min(len(used), 4)):
+            got = [f for f in self.lib.fragments[ident] if self.reused[f[:2]] < MAX_REUSE]
+            if got:
+                return self.fragment(ident)
+        return None
+
+
+def _replace(value: Any, ids: Mapping[str, str]) -> Any:
+    if type(value) is dict:
+        return {k: _replace(v, ids) for k, v in value.items()}
+    if type(value) is list:
+        return [_replace(v, ids) for v in value]
+    if type(value) is str:
+        return ids.get(value, value)
+    return value
+
+
+def _reference(uuid_: str, label: str | None) -> dict[str, Any]:
+    ref: dict[str, Any] = {"Type": "ActionOutput", "OutputUUID": uuid_}
+    if label:
+        ref["OutputName"] = label
+    return {"WFSerializationType": "WFTextTokenAttachment", "Value": ref}
+
+
+def _literal(kind: str, key: str) -> Any:
+    words = {"string": key.removeprefix("WF").lower() or "text", "number": 1, "integer": 1, "boolean": True}
+    return words.get(kind)
+
+
+def target_size(rng: random.Random) -> int:
+    x, edge = rng.random(), 0.0
+    for low, high, share in SIZE_BINS:
+        edge += share
+        if x < edge:
+            return rng.randrange(low, high)
+    return SIZE_BINS[-1][0]
+
+
+@dataclass(frozen=True)
+class Built:
+    workflow: Workflow
+    fragments: tuple[str, ...]  # seed sample ids drawn on, most used first
+    target: int
+
+
+class Unbuildable(Exception):
+    """A spec the generator cannot serve (an API with no valid fragment and no usable schema)."""
+
+
+def build(lib: Library, spec: Spec) -> Built:
+    """The workflow for ``spec``; raises ``Unbuildable`` with the reason when there is none."""
+    b = _Builder(lib, spec)
+    target = target_size(b.rng)
+    core: list[list[dict[str, Any]]] = []
+    for ident in spec.apis:
+        got = b.fragment(ident)
+        if got is None:
+            raise Unbuildable(f"no valid fragment or schema action for {ident}")
+        core.append(got)
+    # Other uses of the spec's apps: their APIs (the spec's own twice as often), so a workflow leans on
+    # its apps without repeating one fragment over and over.
+    own = [i for i in spec.apis if lib.apis[i].kind != "built-in"]
+    others = own + own + [i for app in dict.fromkeys(lib.apis[i].app for i in own)
+                          for i in lib.by_app.get(app, ()) if i not in own]
+    pieces = list(core)
+    size = sum(map(len, pieces))
+    builtin = sum(_is_builtin(lib, r) for p in pieces for r in p)
+    misses = 0
+    while size < target and misses < 60:
+        piece = b.fragment(others[b.rng.randrange(len(others))]) if others and builtin > BUILTIN_TARGET * size \
+            else b.stretch()
+        if piece is None or size + len(piece) > target + MAX_FRAGMENT:
+            misses += 1
+            continue
+        pieces.insert(b.rng.randrange(len(pieces) + 1), piece)  # spread, not all at the end
+        size += len(piece)
+        builtin += sum(_is_builtin(lib, r) for r in piece)
+    actions = _shape(b, pieces, LEVELS[spec.level].depth, core)
+    wf = Workflow.from_plist({"WFWorkflowActions": actions, "WFWorkflowName": ""}, source=f"spec:{spec.spec_id}")
+    return Built(wf, tuple(s for s, _ in b.used.most_common()), target)
+
+
+def _is_builtin(lib: Library, raw: Mapping[str, Any]) -> bool:
+    api = lib.apis.get(raw.get("WFWorkflowActionIdentifier", ""))
+    return api is not None and api.kind == "built-in"
+
+
+def _shape(b: _Builder, pieces: list[list[dict[str, Any]]], depth: int, core: list[list[dict[str, Any]]]
+           ) -> list[dict[str, Any]]:
+    """The pieces in order, with ``depth`` levels of blocks around a stretch that holds a spec API."""
+    if depth == 0 or not pieces:
+        return [r for p in pieces for r in p]
+    first = next(i for i, p in enumerate(pieces) if any(p is c for c in core))
+    start = max(1, first) if first > 0 else 0
+    end = min(len(pieces), start + max(1, len(pieces) // 3))
+    before = [r for p in pieces[:start] for r in p]
+    inside = pieces[start:end]
+    after = [r for p in pieces[end:] for r in p]
+    subject = _last_output(before)
+    if depth >= 2 and len(inside) >= 2:
+        split = max(1, len(inside) // 2)
+        inner = _block(b, [r for p in inside[split:] for r in p], _last_output([r for p in inside[:split] for r in p]),
+                       inner=True)
+        body = [r for p in inside[:split] for r in p] + inner
+    elif depth >= 2:
+        body = _block(b, [r for p in inside for r in p], subject, inner=True)
+    else:
+        body = [r for p in inside for r in p]
+    return before + _block(b, body, subject, inner=False) + after
+
+
+def _last_output(raws: Sequence[Mapping[str, Any]]) -> tuple[str, str | None] | None:
+    for r in reversed(raws):
+        params = r.get("WFWorkflowActionParameters") or {}
+        if type(params.get("UUID")) is str and r.get("WFWorkflowActionIdentifier") != COMMENT:
+            return params["UUID"], params.get("CustomOutputName")
+    return None
+
+
+def _block(b: _Builder, body: list[dict[str, Any]], subject: tuple[str, str | None] | None, *, inner: bool
+           ) -> list[dict[str, Any]]:
+    """``body`` inside one block drawn as seeds use them: an If (with an Otherwise half the time) or a
+    Repeat with Each on ``subject``, a Repeat, or a menu of two options."""
+    kinds = ["if", "each", "repeat", "menu"] if subject is not None else ["repeat", "menu"]
+    weights = {"if": 0.55, "each": 0.2, "repeat": 0.1, "menu": 0.15}
+    kind = b.rng.choices(kinds, [weights[k] for k in kinds])[0]
+    group = b.fresh()
+
+    def mark(ident: str, mode: int, **params: Any) -> dict[str, Any]:
+        return {"WFWorkflowActionIdentifier": ident,
+                "WFWorkflowActionParameters": {"GroupingIdentifier": group, "WFControlFlowMode": mode, **params}}
+
+    if kind == "if":
+        assert subject is not None
+        head = mark(IF, 0, WFCondition=100, WFInput={"Type": "Variable", "Variable": _reference(*subject)})
+        tail = [mark(IF, 1), mark(IF, 2)] if b.rng.random() < 0.5 else [mark(IF, 2)]
+        if len(tail) == 2:
+            return [head, *body, tail[0], tail[1]]
+        return [head, *body, tail[0]]
+    if kind == "each":
+        assert subject is not None
+        return [mark(EACH, 0, WFInput=_reference(*subject)), *body, mark(EACH, 2)]
+    if kind == "repeat":
+        return [mark(REPEAT, 0, WFRepeatCount=b.rng.choice((2, 3, 5))), *body, mark(REPEAT, 2)]
+    titles = b.rng.choice((["Yes", "No"], ["Start", "Cancel"], ["Today", "Tomorrow"], ["Add", "Show"]))
+    return [mark(MENU, 0, WFMenuItems=titles, WFMenuPrompt="Choose"), mark(MENU, 1, WFMenuItemTitle=titles[0]),
+            *body, mark(MENU, 1, WFMenuItemTitle=titles[1]), mark(MENU, 2)]
+
+
+def structure(wf: Workflow) -> tuple[int, int]:
+    """(blocks, deepest nesting) of a workflow, from its control-flow starts."""
+    depth = deepest = blocks = 0
+    for a in wf.actions:
+        if a.identifier in BLOCK_ACTIONS:
+            if a.mode == 0:
+                blocks += 1
+                depth += 1
+                deepest = max(deepest, depth)
+            elif a.mode == 2:
+                depth -= 1
+    return blocks, deepest
+
+
+def fits_level(wf: Workflow, level: str) -> bool:
+    """Whether the workflow's realised structure is its level's: easy none, medium one block, hard nested."""
+    blocks, deepest = structure(wf)
+    want = LEVELS[level]
+    if want.depth == 0:
+        return blocks == 0
+    if want.depth == 1:
+        return blocks == 1
+    return deepest >= 2
+
+
+def api_specs(rows: Sequence[tuple[Any, ...]], params: Sequence[tuple[Any, ...]], kinds: Mapping[str, str]
+              ) -> dict[str, ApiSpec]:
+    """ApiSpecs from the warehouse's ``apis`` (identifier, app, json_schema, input_key, output_name) and
+    ``api_params`` (identifier, key, type, required, default_value, enum_values, accepts_variables) rows."""
+    by: dict[str, list[tuple[str, str, bool, Any, Any, bool]]] = defaultdict(list)
+    for ident, key, kind, required, default, enums, variables in params:
+        by[ident].append((key, kind, bool(required), _json(default), _json(enums), bool(variables)))
+    return {ident: ApiSpec(ident, kinds.get(app, "built-in" if app == "shortcuts" else "third-party"), app,
+                           _json(schema) or {}, tuple(by.get(ident, ())), key, name)
+            for ident, app, schema, key, name in rows}
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+    return v
+
+
