@@ -38,7 +38,8 @@ pytestmark = pytest.mark.timeout(300)
 AT = datetime(2026, 1, 1)
 DEFAULTS: dict[str, dict[str, Any]] = {
     "samples": {"origin": "seed", "status": "ok", "error": None, "apis": [], "category": None, "backend": "offline",
-                "model": "handmade", "prompt_versions": None, "chunks": 1, "created_at": AT},
+                "model": "handmade", "prompt_versions": None, "chunks": 1, "created_at": AT, "spec_id": None,
+                "lineage": None},
     "shortcuts": {"source": "handmade", "source_path": "x.shortcut", "container": "bplist", "signing": "unsigned",
                   "bytes": 1, "file_sha256": "0" * 64, "action_count": 0, "max_depth": 0, "defect_count": 0,
                   "client_version": None, "ingested_at": AT},

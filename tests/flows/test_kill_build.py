@@ -176,8 +176,9 @@ def published(warehouse: Path) -> dict[str, int]:
     with connect(warehouse) as con:
         return dict(con.execute(
             "SELECT 'shortcuts', count(*) FROM shortcuts UNION ALL "
-            "SELECT 'ok samples', count(*) FROM samples WHERE status = 'ok' UNION ALL "
-            "SELECT 'verdicts', count(*) FROM verdicts UNION ALL "
+            "SELECT 'ok samples', count(*) FROM samples WHERE status = 'ok' AND origin = 'seed' UNION ALL "
+            "SELECT 'verdicts', count(*) FROM verdicts v JOIN samples s USING (sample_id) WHERE s.origin = 'seed' "
+            "UNION ALL "
             "SELECT 'seeds without a sample', count(*) FROM code c ANTI JOIN samples s "
             "ON s.shortcut_id = c.shortcut_id AND s.status = 'ok' WHERE c.status = 'ok'").fetchall())
 
