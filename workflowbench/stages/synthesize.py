@@ -21,7 +21,8 @@ from pydantic import Field
 from ..code.from_code import from_code, function_map
 from ..code.view import training_view
 from ..shortcut.errors import ShortcutError
-from ..synth.offline import Library, Unbuildable, api_specs, build, fits_level
+from ..shortcut.model import Workflow
+from ..synth.offline import Library, Unbuildable, api_specs, build, problems
 from ..synth.specs import Spec
 from ..thoughts import offline as thoughts
 from ..thoughts.base import ApiDoc, Seed
@@ -133,27 +134,16 @@ def synthesize(spec: Spec, lib: Library, docs: Mapping[str, ApiDoc], functions: 
     return row, held
 
 
-def check(spec: Spec, code: str, built: Any, lib: Library, functions: Mapping[str, str]) -> str | None:
+def check(spec: Spec, code: str, built: Workflow, lib: Library, functions: Mapping[str, str]) -> str | None:
     """Why the code is not a valid sample for the spec (a reason slug and detail), or None."""
     try:
         back = from_code(code, source=spec.spec_id, functions=functions)
     except (ShortcutError, SyntaxError, RecursionError) as exc:
         return f"unmapped: {exc}"[:500]
-    idents = [a.identifier for a in back.actions]
-    if idents != [a.identifier for a in built.actions]:
+    if [a.identifier for a in back.actions] != [a.identifier for a in built.actions]:
         return "unmapped: the code reads back to other actions"
-    unknown = sorted({i for i in idents if i not in lib.apis})
-    if unknown:
-        return f"unknown-api: {', '.join(unknown[:3])}"
-    missing = [i for i in spec.apis if i not in idents]
-    if missing:
-        return f"missing-api: {', '.join(missing[:3])}"
-    invalid = [a.identifier for a in back.actions if not lib.valid(a.to_plist())]
-    if invalid:
-        return f"invalid-parameters: {invalid[0]}"
-    if not fits_level(back, spec.level):
-        return f"structure: not {spec.level}"
-    return None
+    found = problems(back, spec.apis, spec.level, lib)
+    return found[0] if found else None
 
 
 SYNTHESIZE: Stage[SynthesizeSettings] = Stage(

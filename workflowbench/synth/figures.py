@@ -12,7 +12,7 @@ from typing import Any
 from .. import warehouse as wh
 from ..code.from_code import from_code, function_map
 from ..shortcut.errors import ShortcutError
-from .offline import SIZE_BINS, Library, api_specs, fits_level
+from .offline import SIZE_BINS, Library, api_specs, fits_level, problems
 
 PAPER_BINS = tuple((low, high if i < len(SIZE_BINS) - 1 else None, share)
                    for i, (low, high, share) in enumerate(SIZE_BINS))
@@ -39,7 +39,7 @@ def synthesis_figures(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
     functions = function_map(apis)
     ok = [r for r in rows if r[0] == "ok"]
     failed = Counter(str(r[1]).split(":")[0] for r in rows if r[0] != "ok")
-    problems: Counter[str] = Counter()
+    found_problems: Counter[str] = Counter()  # samples per reason (structure is counted per level)
     categories: Counter[str] = Counter()
     sizes: Counter[int] = Counter()
     levels: dict[str, list[int]] = {}
@@ -51,15 +51,11 @@ def synthesis_figures(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
             ast.parse(code)
             wf = from_code(code, functions=functions)
         except (SyntaxError, ShortcutError, RecursionError):
-            problems["does not parse or map"] += 1
+            found_problems["unmapped"] += 1
             continue
         idents = [a.identifier for a in wf.actions]
-        if any(i not in apis for i in idents):
-            problems["calls a non-catalog API"] += 1
-        if any(not lib.valid(a.to_plist()) for a in wf.actions):
-            problems["has an invalid parameter"] += 1
-        if not set(spec_apis) <= set(idents):
-            problems["misses a spec API"] += 1
+        found = problems(wf, spec_apis, level, lib)
+        found_problems.update(f.split(":")[0] for f in found if not f.startswith("structure"))
         counts = levels.setdefault(level, [0, 0])
         counts[0] += 1
         counts[1] += fits_level(wf, level)
@@ -70,8 +66,8 @@ def synthesis_figures(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
     n = len(ok)
     hist = [sizes[i] / n if n else 0.0 for i in range(len(PAPER_BINS))]
     return {
-        "synthetic": len(rows), "ok": n, "failed": dict(failed), "problems": dict(problems),
-        "valid_share": (n - sum(problems.values())) / n if n else 0.0,
+        "synthetic": len(rows), "ok": n, "failed": dict(failed), "problems": dict(found_problems),
+        "valid_share": (n - sum(found_problems.values())) / n if n else 0.0,
         "category_share_min": min(categories.values()) / n if n else 0.0,
         "category_share_max": max(categories.values()) / n if n else 0.0,
         "categories": len(categories),

@@ -202,6 +202,13 @@ class _Builder:
         self.reused: Counter[tuple[str, int]] = Counter()  # (seed, index) of each fragment and stretch used
         self.outputs: list[tuple[str, str | None]] = []  # (uuid, label) of outputs so far
 
+    @cached_property
+    def example_apis(self) -> list[str]:
+        """The APIs of the spec's examples that have fragments (once per workflow: padding asks often)."""
+        return sorted({a.identifier for sid in self.spec.examples if sid in self.lib.seeds
+                       for a in self.lib.seeds[sid].actions
+                       if a.identifier in self.lib.fragments and a.identifier not in _NOT_FILLER})
+
     def fresh(self) -> str:
         self.count += 1
         return str(uuid.UUID(int=self.ids.getrandbits(128), version=4)).upper()
@@ -270,8 +277,7 @@ class _Builder:
                 self.reused[(sid, -1 - start)] += 1
                 return self.copy(raws)
         # every stretch used: a fragment (from any seed) of an API the examples use
-        used = sorted({a.identifier for sid in examples if sid in self.lib.seeds for a in self.lib.seeds[sid].actions
-                       if a.identifier in self.lib.fragments and a.identifier not in _NOT_FILLER})
+        used = self.example_apis
         for ident in self.rng.sample(used, min(len(used), 4)):
             got = [f for f in self.lib.fragments[ident] if self.reused[f[:2]] < MAX_REUSE]
             if got:
@@ -444,6 +450,25 @@ def fits_level(wf: Workflow, level: str) -> bool:
     if want.depth == 1:
         return blocks == 1
     return deepest >= 2
+
+
+def problems(wf: Workflow, apis: Sequence[str], level: str, lib: Library) -> list[str]:
+    """What keeps a read-back workflow from being a valid sample for a spec of ``apis`` and
+    ``level``, as reason slugs with details (empty: valid)."""
+    idents = [a.identifier for a in wf.actions]
+    out = []
+    unknown = sorted({i for i in idents if i not in lib.apis})
+    if unknown:
+        out.append(f"unknown-api: {', '.join(unknown[:3])}")
+    missing = [i for i in apis if i not in idents]
+    if missing:
+        out.append(f"missing-api: {', '.join(missing[:3])}")
+    invalid = [a.identifier for a in wf.actions if a.identifier in lib.apis and not lib.valid(a.to_plist())]
+    if invalid:
+        out.append(f"invalid-parameters: {invalid[0]}")
+    if not fits_level(wf, level):
+        out.append(f"structure: not {level}")
+    return out
 
 
 def api_specs(rows: Sequence[tuple[Any, ...]], params: Sequence[tuple[Any, ...]], kinds: Mapping[str, str]

@@ -44,16 +44,14 @@ class Level:
     apis: tuple[int, int]  # how many APIs, inclusive
     apps: tuple[int, int]  # how many apps, inclusive (built-ins count as one app)
     flow: str  # the control flow the workflow needs, for prompts and checks
-    branches: int  # at least this many If/menu blocks
-    loops: int  # ... and loops
-    depth: int  # at least this nesting depth (0: linear)
+    depth: int  # nesting depth: 0 linear, 1 one block, 2 nested
 
 
 LEVELS: dict[str, Level] = {
-    "easy": Level("easy", (1, 2), (1, 2), "linear: no branch, no loop", 0, 0, 0),
-    "medium": Level("medium", (3, 5), (1, 3), "one branch or one loop", 1, 0, 1),
+    "easy": Level("easy", (1, 2), (1, 2), "linear: no branch, no loop", 0),
+    "medium": Level("medium", (3, 5), (1, 3), "one branch or one loop", 1),
     "hard": Level("hard", (6, 10), (2, 5), "nested control flow (a branch or loop inside another), "
-                                           "with data passed from step to step", 1, 1, 2),
+                                           "with data passed from step to step", 2),
 }
 DEFAULT_MIX = {"easy": 0.3, "medium": 0.4, "hard": 0.3}
 # Actions that are structure, not a capability a request can ask for.
