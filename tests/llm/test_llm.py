@@ -265,3 +265,15 @@ def test_network_failures_are_named_for_what_they_are(server: LLMServer) -> None
     assert refused.error is not None and refused.error.startswith("connection refused")
     assert dropped.error is not None and dropped.error.startswith("connection dropped")
     assert slow.error == "timeout"
+
+
+def test_concurrency_holds_for_the_process_across_threads() -> None:
+    """Batches run in worker threads side by side; the endpoint's concurrency is the process's,
+    not each batch's."""
+    from concurrent.futures import ThreadPoolExecutor
+    with LLMServer(latency=0.05) as server:
+        cfg = config(server, concurrency=3)
+        with ThreadPoolExecutor(4) as pool:
+            batches = list(pool.map(lambda b: run([req(f"t{b}-{i}") for i in range(6)], cfg), range(4)))
+        assert [len(b) for b in batches] == [6] * 4 and all(a.status == "ok" for b in batches for a in b)
+        assert server.requests == 24 and 1 < server.max_in_flight <= 3

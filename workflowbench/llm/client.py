@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ import jsonschema
 import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from . import loop
 from .config import LLMConfig
 from .fingerprint import fingerprint
 from .limiter import Limiter
@@ -321,18 +323,15 @@ async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache
                 pass  # a cached answer today's check rejects is asked again
         live.append(i)
     if live:
-        http = openai.DefaultAioHttpClient(timeout=config.timeout)
-        async with openai.AsyncOpenAI(base_url=config.base_url, api_key=os.environ.get(config.key_variable) or "unset",
-                                      max_retries=0, timeout=config.timeout, http_client=http) as client:
-            session = _Session(client, config)
+        session = await _session(config)
 
-            async def call(i: int) -> Answer:
-                answer = await session.call(requests[i], fps[i])
-                if sink is not None and answer.row is not None:
-                    sink(answer.row)
-                return answer
+        async def call(i: int) -> Answer:
+            answer = await session.call(requests[i], fps[i])
+            if sink is not None and answer.row is not None:
+                sink(answer.row)
+            return answer
 
-            results = await asyncio.gather(*(call(i) for i in live))
+        results = await asyncio.gather(*(call(i) for i in live))
         for i, answer in zip(live, results):
             answers[i] = answer
     return [a for a in answers if a is not None]
@@ -340,12 +339,27 @@ async def run_async(requests: Sequence[Request], config: LLMConfig, cache: Cache
 
 def run(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = None,
         sink: Callable[[dict[str, Any]], None] | None = None) -> list[Answer]:
-    """``run_async`` from synchronous code (a Prefect task runs in a worker thread), on uvloop where
-    it is installed: the event loop's own overhead per request is a good part of the client's CPU."""
-    try:
-        import uvloop
-        factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
-    except ImportError:
-        factory = None
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(run_async(requests, config, cache, sink))
+    """``run_async`` from synchronous code (a Prefect task runs in a worker thread), on the
+    process's one LLM loop, so the endpoint's limits hold across batches running side by side."""
+    return loop.run(run_async(requests, config, cache, sink))
+
+
+_SESSIONS = 16  # endpoint configurations kept open per process; the oldest is closed beyond that
+_sessions: OrderedDict[tuple[int, str], _Session] = OrderedDict()
+
+
+async def _session(config: LLMConfig) -> _Session:
+    """The session (client, limiter, JSON mode) of ``config`` on the running loop: shared by every
+    call with that configuration, so its concurrency and rates are the process's."""
+    key = (id(asyncio.get_running_loop()), config.model_dump_json())
+    session = _sessions.get(key)
+    if session is None:
+        http = openai.DefaultAioHttpClient(timeout=config.timeout)
+        client = openai.AsyncOpenAI(base_url=config.base_url, api_key=os.environ.get(config.key_variable) or "unset",
+                                    max_retries=0, timeout=config.timeout, http_client=http)
+        session = _sessions[key] = _Session(client, config)
+        while len(_sessions) > _SESSIONS:
+            _, old = _sessions.popitem(last=False)
+            await old.client.close()
+    _sessions.move_to_end(key)
+    return session
