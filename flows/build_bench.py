@@ -23,6 +23,7 @@ from workflowbench.quality import quality_markdown, sample_quality
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
+from workflowbench.stages.expand import EXPAND
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.specs import SPECS
@@ -30,7 +31,7 @@ from workflowbench.stages.synthesize import SYNTHESIZE
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
-PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, SYNTHESIZE, MIN_ACTIONS)
+PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 
@@ -107,14 +108,18 @@ def build_bench(
         logger.info("removed %d temporary files that killed runs left", swept)
     check_sources(sources or DEFAULT_SOURCES)
     given = check_roles(roles)
-    config = endpoint("thoughts", resolve(llm_base_url, model, llm_options), given.get("thoughts"))
-    if config is not None:
-        check_endpoint(config)
-    logger.info("thoughts backend: %s", describe(config))
+    main = resolve(llm_base_url, model, llm_options)
+    ends = {role: endpoint(role, main, given.get(role)) for role in ("thoughts", "expand", "annotate")}
+    for url in {c.base_url: c for c in ends.values() if c is not None}.values():
+        check_endpoint(url)
+    for role, config in ends.items():
+        logger.info("%s backend: %s", role, describe(config))
     chosen = stage_settings({
         INGEST.name: {"sources": tuple(sources or DEFAULT_SOURCES), "batch_size": batch_size},
         CATALOG.name: {"catalogs": catalogs},
-        THOUGHTS.name: {"budget": thoughts_budget, "llm": config},
+        THOUGHTS.name: {"budget": thoughts_budget, "llm": ends["thoughts"]},
+        EXPAND.name: {"llm": ends["expand"]},
+        SYNTHESIZE.name: {"llm": ends["annotate"], "expanded": ends["expand"] is not None},
     }, settings)
     done = {}
     for stage in PIPELINE:

@@ -85,8 +85,13 @@ def build_summary(warehouse: str) -> dict[str, Any]:
             "spec_categories": rows("SELECT count(DISTINCT category), min(n), max(n) FROM (SELECT category, "
                                     "count(*) AS n FROM specs GROUP BY 1)"),
             "spec_sets": rows("SELECT count(*), count(DISTINCT list_sort(apis)) FROM specs")[0],
-            "synthetic": rows("SELECT p.level, s.status, count(*), round(avg(len(s.apis)), 1) FROM samples s "
-                              "JOIN specs p ON p.spec_id = s.spec_id WHERE s.origin = 'synthetic' "
+            "queries": rows("SELECT backend, model, status, count(*), round(avg(length(query))) FROM queries "
+                            "GROUP BY ALL ORDER BY ALL"),
+            "query_errors": rows("SELECT coalesce(split_part(error, ':', 1) || ':' || split_part(error, ':', 2), '') "
+                                 "AS e, count(*) FROM queries WHERE status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1 "
+                                 "LIMIT 10"),
+            "synthetic": rows("SELECT p.level, s.backend, s.status, count(*), round(avg(len(s.apis)), 1) "
+                              "FROM samples s JOIN specs p ON p.spec_id = s.spec_id WHERE s.origin = 'synthetic' "
                               "GROUP BY ALL ORDER BY ALL"),
             "synthetic_errors": rows("SELECT split_part(error, ':', 1), count(*) FROM samples WHERE origin = "
                                      "'synthetic' AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1"),
@@ -122,9 +127,18 @@ def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         "| gate | verdict | reason | samples |\n|---|---|---|---:|\n" +
         ("\n".join(f"| {g} | {v} | {r} | {n:,} |" for g, v, r, n in summary["verdicts"]) or "| (none) | | | 0 |") +
         "\n\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) +
-        "\n\n## Synthesize stage (synthetic samples, offline recombination)\n\n"
-        "| level | status | samples | distinct APIs per sample |\n|---|---|---:|---:|\n" +
-        ("\n".join(f"| {lv} | {st} | {n:,} | {a} |" for lv, st, n, a in summary["synthetic"]) or "| (none) | | 0 | |") +
+        "\n\n## Expand stage (a query per spec)\n\n"
+        "Role `expand`; offline, the query is written from the workflow the offline annotator recombined.\n\n"
+        "| backend | model | status | queries | mean characters |\n|---|---|---|---:|---:|\n" +
+        ("\n".join(f"| {b} | {m} | {st} | {n:,} | {c} |" for b, m, st, n, c in summary["queries"])
+         or "| (none) | | | 0 | |") +
+        "\n\n### Failed queries by reason\n\n" + table("reason", summary["query_errors"]) +
+        "\n## Synthesize stage (synthetic samples)\n\n"
+        "Role `annotate`: a plan and code per query; offline, recombined from real seed fragments "
+        "(not a language model).\n\n"
+        "| level | backend | status | samples | distinct APIs per sample |\n|---|---|---|---:|---:|\n" +
+        ("\n".join(f"| {lv} | {b} | {st} | {n:,} | {a} |" for lv, b, st, n, a in summary["synthetic"])
+         or "| (none) | | | 0 | |") +
         "\n\n### Failed synthetic samples by reason\n\n" + table("reason", summary["synthetic_errors"]) + "\n"
     )
 

@@ -149,7 +149,8 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
         assert con.execute("SELECT count(*) FROM samples WHERE origin = 'synthetic' AND status = 'ok'"
                            ).fetchone() == (specs,) == (28,)  # the default: one spec per category
     assert json.loads(offline.stdout)["synthetic"] == {"ok": 28}
-    assert "## Synthesize stage" in report() and "## Specs stage" in report()
+    assert "## Synthesize stage" in report() and "## Specs stage" in report() and "## Expand stage" in report()
+    assert "| offline | offline-synth-" in report()  # the queries the offline annotator wrote
 
     with LLMServer(answer=answer) as server:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-flow-secret")
@@ -158,13 +159,16 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
         online = CliRunner().invoke(app, args)
         assert online.exit_code == 0, online.output
         assert json.loads(online.stdout)["samples"] == {"ok": seeds}
+        assert json.loads(online.stdout)["synthetic"] == {"ok": 28}
         sent = server.requests
-        assert sent == 3 * seeds
+        assert sent == 3 * seeds + 2 * 28  # comments, plan, query per seed; expand, annotate per spec
         rerun = CliRunner().invoke(app, args)
         assert rerun.exit_code == 0 and server.requests == sent  # the rerun sends nothing
     with wh.connect(target) as con:
-        assert con.execute("SELECT count(*) FROM samples WHERE backend = 'openai' AND model = 'test-model' "
-                           "AND status = 'ok'").fetchone() == (seeds,)
+        assert con.execute("SELECT origin, count(*) FROM samples WHERE backend = 'openai' AND model = 'test-model' "
+                           "AND status = 'ok' GROUP BY 1 ORDER BY 1").fetchall() == [("seed", seeds), ("synthetic", 28)]
+        assert con.execute("SELECT count(*) FROM queries q JOIN samples s USING (spec_id) WHERE q.status = 'ok' "
+                           "AND q.backend = 'openai' AND s.query = q.query").fetchone() == (28,)
         calls, cost = con.execute("SELECT count(*), sum(cost) FROM llm_calls").fetchone()
     assert calls == sent and cost > 0
     assert "sk-flow-secret" not in target.read_bytes().decode("latin-1")
@@ -199,7 +203,8 @@ def test_a_role_has_its_own_endpoint_model_options_and_key(tmp_path: Path, monke
 def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_path: Path) -> None:
     from flows.build_bench import PIPELINE
 
-    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "synthesize", "min-actions"]
+    assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "expand", "synthesize",
+                                        "min-actions"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"
     result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})

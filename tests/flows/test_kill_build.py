@@ -39,7 +39,7 @@ from workflowbench.warehouse.compare import VOLATILE, compare
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 CONCURRENCY = 4
-CALLS = 51  # 17 seeds x (comments, plan, query)
+CALLS = 17 * 3 + 28 * 2  # seeds x (comments, plan, query) + specs x (expand, annotate)
 MOMENTS = {  # what the test calls the instant -> the pause point the build stops at
     "ingest-shard-write": "shard-write:ingest@2",
     "between-batches": "batch-done:ingest@2",

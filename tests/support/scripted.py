@@ -1,5 +1,5 @@
-"""A scripted model for the thoughts prompts, for the test server: it answers each prompt with what
-its instructions ask for."""
+"""A scripted model for the thoughts, expand and annotate prompts, for the test server: it answers
+each prompt with what its instructions ask for."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from workflowbench.llm.client import REPAIR
 
 LINES = re.compile(r"these lines: ([\d, ]+)\.")
+STUB = re.compile(r"^def (\w+)\(", re.MULTILINE)
 
 
 def answer(body: dict[str, Any]) -> dict[str, Any]:
@@ -19,6 +20,16 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
     # the request: the last user turn that is not a repair request (an earlier one is a worked example)
     first_user = [m["content"] for m in body["messages"] if m["role"] == "user"
                   and not m["content"].startswith(REPAIR.partition("(")[0])][-1]
+    if name == "expand" or "Write the new request." in first_user:
+        theme = re.search(r"^Theme: (.+)$", first_user, re.MULTILINE)
+        return {"query": f"Help me with something about {theme.group(1).lower() if theme else 'my day'} "
+                         "and show me what came of it."}
+    system = body["messages"][0]["content"]
+    if name == "annotate" or "The APIs you may use:" in system:
+        functions = STUB.findall(system.partition("The APIs you may use:")[2])
+        code = "".join(f"# Do step {i}\n{f}()\n" for i, f in enumerate(functions, start=1))
+        return {"plan": [f"**Step {i}** Use the given action" for i in range(1, len(functions) + 1)] or ["**Stop**"],
+                "code": code or "# Stop here\nis_workflow_actions_exit()\n"}
     if name == "comments" or (name is None and "these lines:" in first_user):
         found = LINES.search(first_user)
         assert found, "a comments prompt names its lines"

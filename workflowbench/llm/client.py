@@ -6,6 +6,7 @@ failure with its reason; it never raises out of ``run``."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import email.utils
 import functools
 import json
@@ -41,6 +42,7 @@ class Request:
     # A check on the parsed answer beyond its schema (e.g. one comment per given line); returns the
     # reason it is unusable or None. Not part of the fingerprint, like curator's parse.
     check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    repair: str | None = None  # the repair turn's text ({error} filled in), when not JSON's REPAIR
 
 
 @dataclass
@@ -273,7 +275,7 @@ class _Session:
                     error = str(exc)
                     if repair < self.config.repairs:
                         turns = [{"role": "assistant", "content": content or ""},
-                                 {"role": "user", "content": REPAIR.format(error=error)}]
+                                 {"role": "user", "content": (request.repair or REPAIR).format(error=error)}]
         except Exception as exc:  # every transport and status error ends as a recorded failure
             error = _describe(exc)
         row = {
@@ -346,6 +348,21 @@ def run(requests: Sequence[Request], config: LLMConfig, cache: Cache | None = No
 
 _SESSIONS = 16  # endpoint configurations kept open per process; the oldest is closed beyond that
 _sessions: OrderedDict[tuple[int, str], _Session] = OrderedDict()
+
+
+async def _close_all() -> None:
+    while _sessions:
+        _, session = _sessions.popitem()
+        await session.client.close()
+
+
+def close_sessions() -> None:
+    """Close every open client (at exit, so no connection is left for the collector to warn about)."""
+    if _sessions:
+        loop.run(_close_all())
+
+
+atexit.register(close_sessions)
 
 
 async def _session(config: LLMConfig) -> _Session:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..synth.specs import BUILTIN, DEFAULT_MIX, ApiInfo, Inputs, SeedInfo, check_mix, make_specs, summary
+from ..synth.specs import BUILTIN, DEFAULT_MIX, ApiInfo, Inputs, SeedInfo, Spec, check_mix, make_specs, summary
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Settings, Stage, now
 
@@ -61,6 +61,14 @@ def _tags(raw: Any) -> list[str]:
     except ValueError:
         return []
     return [t for t in got if isinstance(t, str)] if isinstance(got, list) else []
+
+
+def load_specs(reader: ShardReader, ids: Any) -> list[Spec]:
+    """The specs ``ids`` as written, in their order."""
+    rows = reader.rows("specs", "spec_id, seed, position, category, level, apps, apis, builtin, examples",
+                       ids=ids, order="seed, position")
+    return [Spec(i, seed, pos, cat, lvl, tuple(apps), tuple(apis), b, tuple(ex))
+            for i, seed, pos, cat, lvl, apps, apis, b, ex in rows]
 
 
 def plan(reader: ShardReader, settings: SpecsSettings) -> list[Batch]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ..code.names import function_name
 from ..shortcut.model import BUILTIN_PREFIX
@@ -217,19 +217,16 @@ def _plain_word(word: str) -> bool:
         (word.rstrip("s").isupper() and len(word) <= 6)  # URL, URLs, PDF
 
 
-def _code_words(seed: Seed, apis: Mapping[str, ApiDoc]) -> set[str]:
-    """Identifiers, function names and bundle ids of the seed's actions, and its code names, that
+def code_words(identifiers: Iterable[str], names: Iterable[str], apis: Mapping[str, ApiDoc]) -> set[str]:
+    """Action identifiers and their function names, and ``names`` (code names, bundle ids), that
     are not plain words."""
-    out: set[str] = set()
-    for a in seed.workflow.actions:
-        out.add(a.identifier)
-        out.add(function_name(a.identifier))
-        if a.app != "shortcuts":
-            out.add(a.app)
-        doc = apis.get(a.identifier)
+    out: set[str] = set(names)
+    for ident in identifiers:
+        out.add(ident)
+        out.add(function_name(ident))
+        doc = apis.get(ident)
         if doc is not None:
             out.add(doc.function)
-    out.update(seed.code.names.values())
     return {w for w in out if w and not _plain_word(w)}
 
 
@@ -237,12 +234,19 @@ def leaks(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> list[str]:
     """Python or API identifiers a natural-language text names: the seed's action identifiers and
     function names, bundle-id-like dotted tokens, snake_case, code names that are not plain words,
     backticks and ``name(`` call syntax. Empty for a clean text."""
+    apps = [a.app for a in seed.workflow.actions if a.app != "shortcuts"]
+    return named_code(text, code_words((a.identifier for a in seed.workflow.actions),
+                                       [*seed.code.names.values(), *apps], apis))
+
+
+def named_code(text: str, code: set[str]) -> list[str]:
+    """The identifiers of ``code`` (and any bundle-id-like, snake_case, backticked or called name)
+    that ``text`` names."""
     found: dict[str, None] = {}
     for m in _BACKTICKS.finditer(text):
         found[m.group()] = None
     for m in _CALL.finditer(text):
         found[m.group()] = None
-    code = _code_words(seed, apis)
     for m in _TOKEN.finditer(text):
         token = m.group()
         if token in code or _DOTTED.fullmatch(token):

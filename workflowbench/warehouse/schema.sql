@@ -211,6 +211,25 @@ CREATE TABLE specs (
     created_at      TIMESTAMP NOT NULL
 );
 
+-- The request each synthetic sample answers. With an endpoint for the `expand` role, the expand stage
+-- asks an LLM for a new request that needs the spec's APIs and names none of them
+-- (workflowbench/synth/expand.py); with none, the synthesize stage writes the request from the
+-- workflow the offline annotator recombined for the spec. A failed row keeps the reason; an ok row
+-- wins over a failed one, then the latest.
+-- key: spec_id
+-- keep: status = 'ok' DESC, created_at DESC
+CREATE TABLE queries (
+    spec_id         VARCHAR PRIMARY KEY, -- specs.spec_id
+    status          VARCHAR NOT NULL,   -- ok | failed
+    error           VARCHAR,            -- why it failed: 'check: leak: ...', 'schema: ...', 'http 500 ...'
+    query           VARCHAR,
+    backend         VARCHAR NOT NULL,   -- openai | offline
+    model           VARCHAR NOT NULL,
+    prompt_version  VARCHAR,            -- the expand prompt's content hash (NULL offline)
+    lineage         JSON NOT NULL,      -- {examples: seed sample ids shown in the prompt, written_from?: 'code'}
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- What the training view of a sample's code shows in place of a blob (data, base64, a data: URL)
 -- or of the end of a very long text. The original is at `path` of action `position` in the
 -- shortcut's stored plist (table plists); sha256 is of the original bytes (text: its UTF-8).
