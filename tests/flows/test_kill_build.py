@@ -1,8 +1,8 @@
 """Crashes and overlaps of whole builds.
 
-``kill -9`` on a ``workflowbench build`` (real processes, the process group) at five instants:
-inside an ingest shard write, between batches, in the catalog stage, mid-thoughts with an
-endpoint, and inside publish. After each kill a rerun completes and its warehouse equals an
+``kill -9`` on a ``workflowbench build`` (real processes, the process group) at six instants:
+inside an ingest shard write, between batches, in the catalog stage, mid-thoughts and
+mid-annotate with an endpoint, and inside publish. After each kill a rerun completes and its warehouse equals an
 uninterrupted build's, table by table: no row lost, none twice. No temporary file is left, the test
 server saw no call asked for again beyond the requests in flight at the kill, and the killed run is
 marked Crashed in Prefect instead of staying RUNNING.
@@ -45,9 +45,11 @@ MOMENTS = {  # what the test calls the instant -> the pause point the build stop
     "between-batches": "batch-done:ingest@2",
     "catalog-stage": "batch-run:catalog",
     "mid-thoughts": "llm-answer:thoughts@20",
+    "mid-annotate": "llm-answer:synthesize@10",
     "publish": "publish",
 }
-LEAVES = {"ingest-shard-write": ".tmp-ingest-", "mid-thoughts": ".llm-journal-", "publish": ".w.duckdb."}
+LEAVES = {"ingest-shard-write": ".tmp-ingest-", "mid-thoughts": ".llm-journal-", "mid-annotate": ".llm-journal-",
+          "publish": ".w.duckdb."}
 # Besides when a row was written: which call it was and how long it took differ on every build, and
 # each build has an LLM server of its own (another port in base_url).
 IGNORE = VOLATILE | {"call_id", "latency_ms", "base_url"}
@@ -147,7 +149,7 @@ def test_a_rerun_after_a_kill_equals_an_uninterrupted_build(
     assert (lost, doubled) == (0, 0) and rows > 0
     assert strays(run.warehouse) == []
     assert repeated <= CONCURRENCY and sent - repeated == CALLS
-    if moment == "mid-thoughts":
+    if moment.startswith("mid-"):
         assert 0 < run.sent_before_kill < CALLS
     with get_client(sync_client=True) as client:
         [flow_run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(

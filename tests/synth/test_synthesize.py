@@ -117,3 +117,14 @@ def test_the_figures_check_every_sample_again(built: Path) -> None:
     assert abs(sum(f["size_histogram"]) - 1) < 1e-3 and 0 <= f["size_tvd"] <= 1  # shares rounded to 4 places
     done = CliRunner().invoke(app, ["stats", "-w", str(built), "--synthesis"])
     assert done.exit_code == 0 and json.loads(done.stdout)["ok"] == f["ok"]
+
+
+def test_a_second_sample_with_the_same_code_is_a_failure_naming_the_first() -> None:
+    from workflowbench.stages.synthesize import unique
+
+    seen: dict[str, str] = {}
+    rows = [{"sample_id": f"synthetic-{i}", "status": "ok", "workflow_code": code, "query": "q", "task_plan": "1. a"}
+            for i, code in enumerate(["# A\na()\n", "# B\nb()\n", "# A\na()\n"])]
+    assert [unique(r, seen) for r in rows] == [True, True, False]
+    assert rows[2]["status"] == "failed" and rows[2]["error"] == "duplicate: the same code as synthetic-0"
+    assert rows[2]["workflow_code"] is None and rows[0]["status"] == rows[1]["status"] == "ok"

@@ -104,8 +104,11 @@ def run(batch: Batch, reader: ShardReader, settings: SynthesizeSettings) -> Outp
     rows, held, queries = [], [], []
     if settings.llm is None or not settings.expanded:  # the recombined workflows are needed
         lib, docs = load_library(reader), load_apis(reader)
+    seen: dict[str, str] = {}  # code -> the sample that has it
     for spec in specs if settings.llm is None or not settings.expanded else ():
         row, found = synthesize(spec, lib, docs, functions, model, at)
+        if not unique(row, seen):
+            found = []
         rows.append(row)
         held += found
         if not settings.expanded:  # its query is the spec's
@@ -127,6 +130,19 @@ def run(batch: Batch, reader: ShardReader, settings: SynthesizeSettings) -> Outp
     return Output({"samples": rows, "sample_failures": failed, "placeholders": held, "queries": queries},
                   journaled=live, counts=counts, items=len(rows), failures=failures,
                   retry=settings.llm is not None and ok < len(rows))
+
+
+def unique(row: dict[str, Any], seen: dict[str, str]) -> bool:
+    """False, and ``row`` made a failure, when an earlier ok row of ``seen`` (code -> sample id) has
+    its code: two tiny specs of one API can recombine into the same workflow."""
+    if row["status"] != "ok":
+        return True
+    first = seen.setdefault(row["workflow_code"], row["sample_id"])
+    if first == row["sample_id"]:
+        return True
+    row.update(status="failed", error=f"duplicate: the same code as {first}", query=None, task_plan=None,
+               workflow_code=None)
+    return False
 
 
 def query_row(spec: Spec, sample: Mapping[str, Any], model: str, at: datetime) -> dict[str, Any]:
