@@ -26,12 +26,14 @@ from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageF
 from workflowbench.stages.expand import EXPAND
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.min_actions import MIN_ACTIONS
+from workflowbench.stages.rules import RULES_STAGE
 from workflowbench.stages.specs import SPECS
 from workflowbench.stages.synthesize import SYNTHESIZE
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
-PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS)
+PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS,
+                                    RULES_STAGE)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 
@@ -149,9 +151,9 @@ def build_bench(
     synthetic: Counter[str] = Counter()
     for origin, _, _, status, n in summary["samples"]:
         (samples if origin == "seed" else synthetic)[status] += n
-    verdicts: Counter[str] = Counter()
-    for _, decided, _, n in summary["verdicts"]:
-        verdicts[decided] += n
+    verdicts: dict[str, Counter[str]] = {}  # gate -> keep / drop / unknown
+    for gate, decided, _, n in summary["verdicts"]:
+        verdicts.setdefault(gate, Counter())[decided] += n
     return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected),
             "samples": dict(samples), "synthetic": dict(synthetic),
-            "verdicts": dict(verdicts)}
+            "verdicts": {gate: dict(c) for gate, c in verdicts.items()}}

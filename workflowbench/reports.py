@@ -80,6 +80,10 @@ def build_summary(warehouse: str) -> dict[str, Any]:
                               "ORDER BY ALL"),
             "verdicts": rows("SELECT gate, verdict, coalesce(reason, ''), count(*) FROM verdicts GROUP BY ALL "
                              "ORDER BY ALL"),
+            "labels": rows("SELECT s.origin, l.label, count(*) FROM step_labels l JOIN samples s USING (sample_id) "
+                           "GROUP BY ALL ORDER BY ALL"),
+            "label_reasons": rows("SELECT split_part(reason, ':', 1), count(*) FROM step_labels WHERE label = -1 "
+                                  "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"),
             "spec_levels": rows("SELECT level, count(*), round(avg(len(apis)), 2), round(avg(len(apps)), 2), "
                                 "round(sum(builtin) / sum(len(apis)), 3) FROM specs GROUP BY 1 ORDER BY 1"),
             "spec_categories": rows("SELECT count(DISTINCT category), min(n), max(n) FROM (SELECT category, "
@@ -126,7 +130,11 @@ def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         "\n\n## Gates (verdicts on ok samples)\n\nUnknown means the check could not be made; it is not a drop.\n\n"
         "| gate | verdict | reason | samples |\n|---|---|---|---:|\n" +
         ("\n".join(f"| {g} | {v} | {r} | {n:,} |" for g, v, r, n in summary["verdicts"]) or "| (none) | | | 0 |") +
-        "\n\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) +
+        "\n\n## Step labels (static analysis, rules stage)\n\n"
+        "| origin | label | actions |\n|---|---:|---:|\n" +
+        ("\n".join(f"| {o} | {lb:+d} | {n:,} |" for o, lb, n in summary["labels"]) or "| (none) | | 0 |") +
+        "\n\n### Wrong (-1) steps by reason\n\n" + table("reason", summary["label_reasons"]) +
+        "\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) +
         "\n\n## Expand stage (a query per spec)\n\n"
         "Role `expand`; offline, the query is written from the workflow the offline annotator recombined.\n\n"
         "| backend | model | status | queries | mean characters |\n|---|---|---|---:|---:|\n" +

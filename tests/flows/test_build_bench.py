@@ -204,20 +204,21 @@ def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_p
     from flows.build_bench import PIPELINE
 
     assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "expand", "synthesize",
-                                        "min-actions"]
+                                        "min-actions", "rules"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"
     result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})
     seeds = ("SELECT v.verdict, count(*) FROM verdicts v JOIN samples s USING (sample_id) WHERE s.origin = 'seed' "
-             "GROUP BY 1")
+             "AND v.gate = 'min-actions' GROUP BY 1")
     with wh.connect(target) as con:
         short = con.execute("SELECT count(*) FROM shortcuts WHERE action_count < 10").fetchone()[0]
         assert dict(con.execute(seeds).fetchall()) == {"drop": short, "keep": 17 - short}
         ok = con.execute("SELECT count(*) FROM samples WHERE status = 'ok'").fetchone()[0]
-    assert 0 < short < 17 and sum(result["verdicts"].values()) == ok == 17 + 28  # synthetic samples are gated too
+    gated = result["verdicts"]["min-actions"]
+    assert 0 < short < 17 and sum(gated.values()) == ok == 17 + 28  # synthetic samples are gated too
     markdown = report()
     assert "## Gates (verdicts on ok samples)" in markdown
-    assert f"| min-actions | drop | too-few-actions | {result['verdicts']['drop']} |" in markdown
+    assert f"| min-actions | drop | too-few-actions | {gated['drop']} |" in markdown
     build_bench(sources=[str(RAW)], warehouse=str(target))  # the default, 3: every example is kept
     with wh.connect(target) as con:
         assert dict(con.execute(seeds).fetchall()) == {"keep": 17}

@@ -298,6 +298,23 @@ CREATE TABLE rejects (
     "at"            TIMESTAMP NOT NULL  -- quoted: AT is a keyword in DuckDB
 );
 
+-- A label on every action of every ok sample whose code maps to a workflow (the rules stage's
+-- static analysis, workflowbench/checks/labels.py): +1 a correct step that advances the task, 0
+-- neutral (no effect on the result, or unsure), -1 wrong (unknown API, invalid parameter, a
+-- reference to nothing made before, a repeat of a wrong step, or a value taken from a wrong step).
+-- key: sample_id, position, source
+-- keep: created_at DESC
+CREATE TABLE step_labels (
+    sample_id       VARCHAR NOT NULL,   -- samples.sample_id
+    position        INTEGER NOT NULL,   -- the action's 0-based index in the workflow read from the code
+    line            INTEGER,            -- its 1-based line in samples.workflow_code (NULL: not found)
+    identifier      VARCHAR NOT NULL,
+    label           TINYINT NOT NULL,   -- 1 | 0 | -1
+    reason          VARCHAR NOT NULL,   -- ok | no-effect | output-unused | unknown-api | invalid-parameter: ... | depends-on-wrong-step: N | ...
+    source          VARCHAR NOT NULL,   -- static
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- One verdict per sample and gate (a stage that only decides about samples): keep, drop with a
 -- reason, or unknown when the check itself could not be made (never counted as a drop). The latest
 -- decision per gate wins.

@@ -1,0 +1,135 @@
+"""The static rules and step labels on handmade samples against the catalog of the example
+shortcuts: each rule keeps a good sample and drops a bad one with its reason slug; a rule that
+cannot be checked says unknown; labels propagate along the data flow and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import RAW
+from workflowbench.checks.labels import step_labels
+from workflowbench.checks.lines import action_lines
+from workflowbench.checks.rules import RULES, Bounds, Catalog, read
+from workflowbench.stages.catalog import CATALOG, CatalogSettings
+from workflowbench.stages.contract import run_stage
+from workflowbench.stages.gate import Drop, Unknown
+from workflowbench.stages.ingest import INGEST, IngestSettings
+from workflowbench.stages.rules import load_catalog
+from workflowbench.warehouse.reader import ShardReader
+
+GOOD = """# Get the battery level
+battery = is_workflow_actions_getbatterylevel()
+# Show it
+is_workflow_actions_showresult(Text=f'Battery: {battery}')
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    target = tmp_path_factory.mktemp("rules") / "w.duckdb"
+    run_stage(INGEST, target, IngestSettings(sources=(str(RAW),)))
+    run_stage(CATALOG, target, CatalogSettings())
+    return load_catalog(ShardReader(target))
+
+
+def sample(code: str = GOOD, query: str = "Tell me how much battery my phone has left.",
+           plan: str = "1. **Read** the battery level\n2. **Show** it", spec: str | None = None) -> dict[str, Any]:
+    return {"sample_id": "s1", "spec_id": spec, "origin": "synthetic" if spec else "seed", "query": query,
+            "task_plan": plan, "workflow_code": code}
+
+
+def verdict(rule: str, catalog: Catalog, row: dict[str, Any], bounds: Bounds | None = None,
+            specs: dict[str, tuple[str, ...]] | None = None) -> Drop | Unknown | None:
+    return RULES[rule](read(row, catalog), catalog, bounds or Bounds(), specs or {})
+
+
+def test_a_good_sample_passes_every_rule(catalog: Catalog) -> None:
+    assert {name: verdict(name, catalog, sample()) for name in RULES} == dict.fromkeys(RULES)
+
+
+@pytest.mark.parametrize(("rule", "row", "reason"), [
+    ("code-maps", sample("# Broken\nx = (\n"), "syntax"),
+    ("code-maps", sample("# Loop forever\nwhile True:\n    pass\n"), "unmapped"),
+    ("code-maps", sample("# Nothing at all\n"), "no-actions"),
+    ("known-apis", sample(GOOD + "# Frobnicate\ncom_example_frob_thing()\n"), "unknown-api"),
+    ("valid-parameters", sample(GOOD + "# Notify\nis_workflow_actions_notification(WFNotificationActionBody='Hi', "
+                                "WFNotificationActionSound='loud')\n"), "invalid-parameter"),
+    ("defined-before-use", sample("# Show\nis_workflow_actions_showresult(Text=f'{never_set}')\n"),
+     "undefined-reference"),
+    ("no-placeholders", sample(GOOD + "# Set\nis_workflow_actions_showresult(Text='<PNG image, 34 KB>')\n"),
+     "placeholder"),
+    ("no-placeholders", sample(GOOD + "# Show\nis_workflow_actions_showresult(Text='" + "QUJD" * 60 + "')\n"),
+     "blob"),
+    ("clean-query", sample(query="Run is_workflow_actions_getbatterylevel and show it."), "query-leak"),
+    ("clean-query", sample(query="   "), "no-query"),
+    ("plan-steps", sample(plan=""), "no-plan"),
+    ("plan-steps", sample(plan="\n".join(f"{i}. **Step {i}** do" for i in range(1, 6))), "plan-longer-than-code"),
+])
+def test_each_rule_drops_with_its_reason(catalog: Catalog, rule: str, row: dict[str, Any], reason: str) -> None:
+    got = verdict(rule, catalog, row)
+    assert isinstance(got, Drop) and got.reason == reason, got
+    assert verdict(rule, catalog, sample()) is None
+
+
+def test_spec_size_and_unknown_verdicts(catalog: Catalog) -> None:
+    spec = {"sp": ("is.workflow.actions.getbatterylevel", "is.workflow.actions.notification")}
+    missing = verdict("spec-apis", catalog, sample(spec="sp"), specs=spec)
+    assert isinstance(missing, Drop) and missing.reason == "missing-spec-api"
+    assert "is.workflow.actions.notification" in missing.detail
+    assert verdict("spec-apis", catalog, sample(spec="sp"), specs={"sp": spec["sp"][:1]}) is None
+    assert isinstance(verdict("spec-apis", catalog, sample(spec="gone"), specs=spec), Unknown)
+    big = verdict("size", catalog, sample(), Bounds(max_actions=1))
+    assert isinstance(big, Drop) and big.reason == "too-large"
+    long = verdict("size", catalog, sample(), Bounds(max_tokens=10))
+    assert isinstance(long, Drop) and long.reason == "too-long"
+    broken = sample("# Broken\nx = (\n")  # the other rules cannot be checked: unknown, not drop
+    assert all(isinstance(verdict(r, catalog, broken), Unknown) for r in RULES
+               if r not in ("code-maps", "no-placeholders"))
+
+
+LABELLED = """# Ask an app the catalog does not know
+level = com_example_frob_level()
+# Put it in a text
+text = is_workflow_actions_gettext(WFTextActionText=f'Level: {level}')
+# Get the battery level
+battery = is_workflow_actions_getbatterylevel()
+# Show the text
+is_workflow_actions_showresult(Text=f'{text}')
+# Show the battery level
+is_workflow_actions_showresult(Text=f'{battery}')
+"""
+
+
+def test_a_wrong_step_its_dependents_and_an_independent_step(catalog: Catalog) -> None:
+    subject = read(sample(LABELLED), catalog)
+    assert subject.workflow is not None
+    functions = catalog.functions
+    lines = action_lines(LABELLED, len(subject.workflow.actions), lambda n: n in functions)
+    labels = step_labels(subject.workflow, catalog, lines)
+    assert [(lb.label, lb.reason.split(":")[0]) for lb in labels] == [
+        (-1, "unknown-api"), (-1, "depends-on-wrong-step"), (1, "ok"), (-1, "depends-on-wrong-step"),
+        (1, "ok")]
+    assert [lb.line for lb in labels] == [2, 4, 6, 8, 10]
+    assert labels[3].reason == "depends-on-wrong-step: 1"  # through the text, not straight from the level
+    notified = read(sample("# Notify\nis_workflow_actions_notification(WFNotificationActionSound='loud')\n"), catalog)
+    assert notified.workflow is not None
+    [bad] = step_labels(notified.workflow, catalog)
+    assert bad.label == -1 and bad.reason.startswith("invalid-parameter: WFNotificationActionSound")
+
+
+def test_unused_outputs_and_comments_are_neutral_and_lines_follow_blocks(catalog: Catalog) -> None:
+    code = ("# Get the battery level\nbattery = is_workflow_actions_getbatterylevel()\n"
+            "# Get the battery level again, never used\nagain = is_workflow_actions_getbatterylevel()\n"
+            "# Check the level\nif battery < 20:\n    # Warn\n    is_workflow_actions_showresult(Text='Low')\n"
+            "else:\n    # Fine\n    is_workflow_actions_showresult(Text='Fine')\n")
+    subject = read(sample(code), catalog)
+    assert subject.workflow is not None
+    n = len(subject.workflow.actions)
+    lines = action_lines(code, n, lambda name: name in catalog.functions)
+    labels = step_labels(subject.workflow, catalog, lines)
+    assert [lb.label for lb in labels] == [1, 0, 1, 1, 1, 1, 1]
+    assert labels[1].reason == "output-unused"
+    assert lines == [2, 4, 6, 8, 11, 11, 11]
+    assert action_lines(code, n + 1, lambda name: name in catalog.functions) == [None] * (n + 1)  # never guessed

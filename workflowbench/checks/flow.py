@@ -1,0 +1,88 @@
+"""Data flow of a workflow, read from its actions: which earlier actions each action takes values
+from (action outputs, named variables and the loop variables), and what it refers to that nothing
+before it defines.
+
+A named variable is defined by an earlier Set Variable / Add to Variable of that name, and its
+value comes from those actions; ``Repeat Item``/``Repeat Index`` (``… 2``, ``… 3`` for nested
+loops) are defined inside that many open Repeat blocks and come from the loop's start. Shortcut
+input, Ask, Clipboard, Current Date and Device Details always exist. An implicit input (an action
+taking the previous action's output without naming it) is not a reference here: nothing in the
+file says the action uses it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..shortcut.model import Workflow
+from ..shortcut.values import attachments
+
+SETTERS = frozenset({"is.workflow.actions.setvariable", "is.workflow.actions.appendvariable"})
+LOOPS = frozenset({"is.workflow.actions.repeat.count", "is.workflow.actions.repeat.each"})
+LOOP_VARIABLE = re.compile(r"Repeat (?:Item|Index)(?: (\d+))?")
+ALWAYS = frozenset({"ExtensionInput", "Ask", "Clipboard", "CurrentDate", "DeviceDetails", "Input"})
+START, END = 0, 2  # WFControlFlowMode
+
+
+@dataclass(frozen=True)
+class Step:
+    position: int
+    uses: frozenset[int]  # positions of the earlier actions it takes values from
+    undefined: tuple[str, ...]  # what it refers to that nothing before it defines
+
+
+def data_flow(wf: Workflow) -> list[Step]:
+    producers: dict[str, int] = {}  # output UUID -> position
+    later = {a.uuid: i for i, a in enumerate(wf.actions) if a.uuid}
+    variables: dict[str, set[int]] = {}  # name -> the setters so far
+    loops: list[tuple[str | None, int]] = []  # open Repeat blocks: (group, start position)
+    out = []
+    for i, action in enumerate(wf.actions):
+        if action.identifier in LOOPS and action.mode == END:
+            _close(loops, action.group)
+        uses: set[int] = set()
+        undefined: list[str] = []
+        for key, value in action.parameters.items():
+            if key in ("UUID", "GroupingIdentifier"):
+                continue
+            for att in attachments(value):
+                if att.type == "ActionOutput":
+                    at = producers.get(att.output_uuid or "")
+                    if at is None:
+                        where = later.get(att.output_uuid or "")
+                        undefined.append(f"output {att.output_name or att.output_uuid!r}"
+                                         + (f" (made later, by action {where})" if where is not None else ""))
+                    else:
+                        uses.add(at)
+                elif att.type == "Variable":
+                    name = att.variable_name or ""
+                    loop = LOOP_VARIABLE.fullmatch(name)
+                    if loop is not None:
+                        level = int(loop.group(1) or 1)
+                        if level <= len(loops):
+                            uses.add(loops[level - 1][1])
+                            continue
+                    if name in variables:
+                        uses |= variables[name]
+                    else:
+                        undefined.append(f"variable {name!r}")
+                elif att.type not in ALWAYS:
+                    undefined.append(f"{att.type or 'untyped'} reference")
+        out.append(Step(i, frozenset(uses), tuple(dict.fromkeys(undefined))))
+        if action.uuid:
+            producers[action.uuid] = i
+        if action.identifier in SETTERS:
+            name = action.parameters.get("WFVariableName")
+            if isinstance(name, str):
+                variables.setdefault(name, set()).add(i)
+        if action.identifier in LOOPS and action.mode == START:
+            loops.append((action.group, i))
+    return out
+
+
+def _close(loops: list[tuple[str | None, int]], group: str | None) -> None:
+    for k in range(len(loops) - 1, -1, -1):
+        if loops[k][0] == group:
+            del loops[k:]
+            return

@@ -1,0 +1,67 @@
+"""The code line of each action of a workflow read from code, found from Python's own parse of
+the same code by the rules ``from_code`` follows: one action per simple statement that calls an
+action (inline calls in its arguments come first), a block's start on its ``if``/``for``/``match``
+line, Otherwise on the first line of the ``else`` branch, a menu case on its ``case`` line, and the
+block's end on its last line. When the count differs from the workflow's, the lines are unknown
+(None), never guessed."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Sequence
+
+COMMENT_ACTION = re.compile(r"\s*# '''")  # from_code: a comment action, not a note
+
+
+def action_lines(code: str, count: int, is_action: Callable[[str], bool]) -> list[int | None]:
+    """Line (1-based) per action; ``is_action(name)`` says whether a called name is an action."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return [None] * count
+    out: list[int] = []
+    _body(tree.body, out, is_action)
+    notes = [n for n, line in enumerate(code.splitlines(), start=1) if COMMENT_ACTION.match(line)]
+    if notes:  # comment actions sit on lines of their own, in order among the statements
+        out = sorted(out + notes)
+    return list(out) if len(out) == count else [None] * count
+
+
+def _calls(node: ast.AST, is_action: Callable[[str], bool]) -> int:
+    """Actions called inside an expression (an inline action runs before the one that uses it)."""
+    n = 0
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+            name = sub.func.id
+            n += bool(sub.args) if name == "input" else is_action(name)  # input('prompt') asks; input() is a value
+    return n
+
+
+def _end(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
+
+
+def _body(statements: Sequence[ast.stmt], out: list[int], is_action: Callable[[str], bool]) -> None:
+    for st in statements:
+        if isinstance(st, ast.If):
+            out.extend([st.lineno] * (1 + _calls(st.test, is_action)))
+            _body(st.body, out, is_action)
+            if st.orelse:
+                out.append(st.orelse[0].lineno)
+                _body(st.orelse, out, is_action)
+            out.append(_end(st))
+        elif isinstance(st, ast.For):
+            out.extend([st.lineno] * (1 + _calls(st.iter, is_action)))
+            _body(st.body, out, is_action)
+            out.append(_end(st))
+        elif isinstance(st, ast.Match):
+            out.extend([st.lineno] * (1 + _calls(st.subject, is_action)))
+            for case in st.cases:
+                out.append(case.pattern.lineno)
+                _body(case.body, out, is_action)
+            out.append(_end(st))
+        elif isinstance(st, ast.Pass):
+            continue
+        else:
+            out.extend([st.lineno] * max(1, _calls(st, is_action)))

@@ -1,0 +1,214 @@
+"""The static rules a kept sample must meet, each a function of one sample that returns keep
+(``None``), a ``Drop`` with its reason slug, or ``Unknown`` when it cannot be checked. Nothing is
+run: the code is parsed, read into a workflow with ``from_code`` and the workflow is analysed.
+
+Rules (``RULES``, in order): ``code-maps`` (the code parses and maps to a workflow), ``known-apis``
+(every action is a catalog API or a construct of the code format, which are catalog built-ins),
+``valid-parameters`` (every parameter valid against its API's JSON Schema; a variable is allowed
+where the API accepts one), ``defined-before-use`` (every reference is to something made earlier,
+``workflowbench.checks.flow``), ``spec-apis`` (a synthetic sample uses every API of its spec),
+``no-placeholders`` (no blob placeholder, cut marker, byte literal or long base64 left),
+``clean-query`` (the query names no identifier: the thoughts stage's leak check), ``size``
+(actions and tokens within bounds) and ``plan-steps`` (the plan's step count is plausible for the
+code's block structure).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from ..code.from_code import from_code
+from ..shortcut.errors import ShortcutError
+from ..shortcut.model import Workflow, canonical
+from ..stages.gate import Drop, Unknown, Verdict
+from ..synth.annotate import plan_steps
+from ..synth.offline import STRUCTURAL_KEYS, ApiSpec
+from ..thoughts.base import ApiDoc
+from ..thoughts.query import code_words, named_code
+from .flow import data_flow
+
+PLACEHOLDER = re.compile(r"<(?:base64 |data URL: )?[\w .+/-]{1,40}, [\d,.]+ (?:bytes|KB|MB)>"
+                         r"|…\[[\d,]+ more characters cut\]|<…[\d,]+ more items>")
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
+CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class Bounds:
+    min_actions: int = 1
+    max_actions: int = 300
+    max_tokens: int = 16_000  # of the whole sample (query, plan, code), at 4 characters a token
+
+
+@dataclass
+class Catalog:
+    """What the rules need of the catalog: each API's schema, function names and docs."""
+
+    apis: Mapping[str, ApiSpec]
+    docs: Mapping[str, ApiDoc]
+    functions: Mapping[str, str]  # function name -> identifier
+    _validators: dict[str, Draft202012Validator] = field(default_factory=dict)
+
+    def parameter_errors(self, wf: Workflow) -> dict[int, str]:
+        """Action position -> its first parameter error, for the actions of catalog APIs."""
+        out = {}
+        for i, action in enumerate(wf.actions):
+            api = self.apis.get(action.identifier)
+            if api is None:
+                continue
+            check = self._validators.get(api.identifier)
+            if check is None:
+                check = self._validators[api.identifier] = Draft202012Validator(dict(api.schema))
+            raw = action.to_plist().get("WFWorkflowActionParameters") or {}
+            error = best_match(check.iter_errors(canonical({k: v for k, v in raw.items()
+                                                            if k not in STRUCTURAL_KEYS})))
+            if error is not None:
+                where = "/".join(str(p) for p in error.absolute_path) or "(parameters)"
+                out[i] = f"{where}: {error.message[:160]}"
+        return out
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One ok sample as the rules see it: its row, and its code read back (or why it could not be)."""
+
+    row: Mapping[str, Any]
+    workflow: Workflow | None
+    problem: Drop | None = None  # why the code does not map: syntax | unmapped
+
+    @property
+    def sample_id(self) -> str:
+        return str(self.row["sample_id"])
+
+
+def read(row: Mapping[str, Any], catalog: Catalog) -> Subject:
+    code = row.get("workflow_code") or ""
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        return Subject(row, None, Drop("syntax", f"line {exc.lineno}: {exc.msg}"))
+    try:
+        return Subject(row, from_code(code, source=str(row["sample_id"]), functions=catalog.functions))
+    except (ShortcutError, RecursionError) as exc:
+        return Subject(row, None, Drop("unmapped", str(exc)[:300]))
+
+
+Rule = Callable[[Subject, Catalog, Bounds, Mapping[str, Sequence[str]]], Verdict]
+
+
+def _needs_workflow(rule: Callable[..., Verdict]) -> Rule:
+    def checked(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+        if s.workflow is None:
+            return Unknown("no-workflow", "the code does not map to a workflow (rule code-maps)")
+        return rule(s, s.workflow, c, b, specs)
+    return checked
+
+
+def code_maps(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    if s.problem is not None:
+        return s.problem
+    if s.workflow is not None and not s.workflow.actions:
+        return Drop("no-actions", "the code has no actions")
+    return None
+
+
+@_needs_workflow
+def known_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    unknown = sorted({a.identifier for a in wf.actions if a.identifier not in c.apis})
+    return Drop("unknown-api", ", ".join(unknown[:5])) if unknown else None
+
+
+@_needs_workflow
+def valid_parameters(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]
+                     ) -> Verdict:
+    errors = c.parameter_errors(wf)
+    if not errors:
+        return None
+    i, error = next(iter(errors.items()))
+    return Drop("invalid-parameter", f"action {i} ({wf.actions[i].identifier}): {error}"
+                + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""))
+
+
+@_needs_workflow
+def defined_before_use(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]
+                       ) -> Verdict:
+    bad = [(step.position, u) for step in data_flow(wf) for u in step.undefined]
+    if not bad:
+        return None
+    return Drop("undefined-reference", f"action {bad[0][0]}: {bad[0][1]}" + (
+        f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""))
+
+
+@_needs_workflow
+def spec_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    spec = s.row.get("spec_id")
+    if not spec:
+        return None  # a seed has no spec
+    if spec not in specs:
+        return Unknown("no-spec", f"spec {spec} is not in the warehouse")
+    used = {a.identifier for a in wf.actions}
+    missing = [a for a in specs[spec] if a not in used]
+    return Drop("missing-spec-api", ", ".join(missing[:5])) if missing else None
+
+
+def no_placeholders(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    code = s.row.get("workflow_code") or ""
+    found = PLACEHOLDER.search(code)
+    if found:
+        return Drop("placeholder", found.group()[:80])
+    if re.search(r"(?<![\w'\"])b'|(?<![\w'\"])b\"", code):
+        return Drop("blob", "a byte literal")
+    run = BASE64_RUN.search(code)
+    return Drop("blob", f"{len(run.group())} characters of base64") if run else None
+
+
+@_needs_workflow
+def clean_query(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    query = s.row.get("query") or ""
+    if not query.strip():
+        return Drop("no-query", "")
+    apps = [a.app for a in wf.actions if a.app != "shortcuts"]
+    named = named_code(query, code_words((a.identifier for a in wf.actions), apps, c.docs))
+    return Drop("query-leak", ", ".join(named[:5])) if named else None
+
+
+@_needs_workflow
+def size(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    n = len(wf.actions)
+    if n < b.min_actions:
+        return Drop("too-small", f"{n} actions, fewer than {b.min_actions}")
+    if n > b.max_actions:
+        return Drop("too-large", f"{n} actions, more than {b.max_actions}")
+    chars = sum(len(s.row.get(k) or "") for k in ("query", "task_plan", "workflow_code"))
+    if chars // CHARS_PER_TOKEN > b.max_tokens:
+        return Drop("too-long", f"about {chars // CHARS_PER_TOKEN:,} tokens, more than {b.max_tokens:,}")
+    return None
+
+
+@_needs_workflow
+def plan_steps_fit(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]
+                   ) -> Verdict:
+    steps = len(plan_steps(s.row.get("task_plan") or ""))
+    if steps == 0:
+        return Drop("no-plan", "")
+    n = len(wf.actions)
+    if steps > n + 1:  # a step per action, a summary at most
+        return Drop("plan-longer-than-code", f"{steps} steps for {n} actions")
+    units = len(wf.tree)  # top-level actions and blocks
+    if units >= 6 and steps == 1:
+        return Drop("plan-too-coarse", f"1 step for {units} top-level actions and blocks")
+    return None
+
+
+RULES: dict[str, Rule] = {
+    "code-maps": code_maps, "known-apis": known_apis, "valid-parameters": valid_parameters,
+    "defined-before-use": defined_before_use, "spec-apis": spec_apis, "no-placeholders": no_placeholders,
+    "clean-query": clean_query, "size": size, "plan-steps": plan_steps_fit,
+}

@@ -1,0 +1,106 @@
+"""The rules stage: every ok sample, seed or synthetic, against each static rule of
+``workflowbench.checks.rules``; one ``verdicts`` row per sample and rule (``gate`` = the rule's
+name), so a sample that breaks two rules shows both. The same reading of the code gives the static
+step labels (``workflowbench.checks.labels``): a ``step_labels`` row per action. Nothing is run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from ..checks.labels import step_labels
+from ..checks.lines import action_lines
+from ..checks.rules import RULES, Bounds, Catalog, read
+from ..code.from_code import function_map
+from ..code.names import HELPERS
+from ..shortcut.model import Workflow
+from ..synth.offline import api_specs
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Settings, Stage, now
+from .gate import Drop, Unknown
+from .thoughts import load_apis
+
+STAGE = "rules"
+COLUMNS = ("sample_id", "spec_id", "origin", "query", "task_plan", "workflow_code")
+
+
+class RulesSettings(Settings):
+    min_actions: int = Field(1, ge=0, le=100_000)
+    max_actions: int = Field(300, ge=1, le=1_000_000)
+    max_tokens: int = Field(16_000, ge=1, le=10_000_000)  # of query, plan and code together
+    batch_size: int = Field(2000, ge=1, le=1_000_000)
+    unversioned = frozenset({"batch_size"})
+
+
+def plan(reader: ShardReader, settings: RulesSettings) -> list[Batch]:
+    rows = reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code, spec_id))",
+                       where="status = 'ok'", order="sample_id")
+    inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps", "specs"))
+    size = settings.batch_size
+    return [Batch((*rows[i:i + size], *inputs), tuple(r[0] for r in rows[i:i + size]))
+            for i in range(0, len(rows), size)]
+
+
+def load_catalog(reader: ShardReader) -> Catalog:
+    kinds = dict(reader.rows("apps", "bundle_id, kind"))
+    apis = api_specs(reader.rows("apis", "identifier, app, json_schema, input_key, output_name"),
+                     reader.rows("api_params", "identifier, key, type, required, default_value, enum_values, "
+                                 "accepts_variables", order="identifier, position"), kinds)
+    return Catalog(apis, load_apis(reader), function_map(apis))
+
+
+def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:
+    catalog = load_catalog(reader)
+    bounds = Bounds(settings.min_actions, settings.max_actions, settings.max_tokens)
+    rows = [dict(zip(COLUMNS, r)) for r in reader.rows("samples", ", ".join(COLUMNS), ids=batch.items,
+                                                         where="status = 'ok'", order="sample_id")]
+    wanted = sorted({r["spec_id"] for r in rows if r["spec_id"]})
+    specs = {i: tuple(a) for i, a in reader.rows("specs", "spec_id, apis", ids=wanted)} if wanted else {}
+    at = now()
+    out: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    labels: list[dict[str, Any]] = []
+    for row in rows:
+        subject = read(row, catalog)
+        if subject.workflow is not None:
+            labels += label_rows(subject.sample_id, subject.workflow, row["workflow_code"] or "", catalog, at)
+        for name, rule in RULES.items():
+            try:
+                verdict = rule(subject, catalog, bounds, specs)
+            except Exception as exc:  # a broken check decides nothing
+                verdict = Unknown("check-error", f"{type(exc).__name__}: {exc}"[:300])
+            kind = "keep" if verdict is None else "drop" if isinstance(verdict, Drop) else "unknown"
+            counts[kind] += 1
+            out.append({"sample_id": subject.sample_id, "gate": name, "verdict": kind,
+                        "reason": getattr(verdict, "reason", None), "detail": getattr(verdict, "detail", None),
+                        "decided_at": at})
+    first: dict[str, str] = {}  # a sample's first unknown: the stage's failures count samples, not rules
+    for v in out:
+        if v["verdict"] == "unknown":
+            first.setdefault(v["sample_id"], f"unknown: {v['gate']}: {v['reason']}")
+    unknown = Counter(first.values())
+    counts["labels"] = len(labels)
+    return Output({"verdicts": out, "step_labels": labels}, counts=dict(counts), items=len(rows),
+                  failures=dict(unknown))
+
+
+def label_rows(sample_id: str, wf: Workflow, code: str, catalog: Catalog, at: datetime) -> list[dict[str, Any]]:
+    functions = catalog.functions
+
+    def is_action(name: str) -> bool:  # as from_code reads a called name
+        return name not in HELPERS and (name in functions or (name.count("_") >= 2 and "" not in name.split("_")))
+
+    lines = action_lines(code, len(wf.actions), is_action)
+    return [{"sample_id": sample_id, "position": lb.position, "line": lb.line,
+             "identifier": wf.actions[lb.position].identifier, "label": lb.label, "reason": lb.reason,
+             "source": lb.source, "created_at": at} for lb in step_labels(wf, catalog, lines)]
+
+
+RULES_STAGE: Stage[RulesSettings] = Stage(
+    name=STAGE, reads=("samples", "specs", "apis", "api_params", "apps"), writes=("verdicts", "step_labels"),
+    code=("workflowbench.checks", "workflowbench.code", "workflowbench.shortcut", __name__),
+    settings=RulesSettings, plan=plan, run=run, retention="covered",
+)
