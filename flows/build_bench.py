@@ -25,6 +25,7 @@ from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
 from workflowbench.stages.expand import EXPAND
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
+from workflowbench.stages.judge import JUDGE
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.rules import RULES_STAGE
 from workflowbench.stages.specs import SPECS
@@ -33,7 +34,7 @@ from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
 PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS,
-                                    RULES_STAGE)
+                                    RULES_STAGE, JUDGE)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 
@@ -111,7 +112,7 @@ def build_bench(
     check_sources(sources or DEFAULT_SOURCES)
     given = check_roles(roles)
     main = resolve(llm_base_url, model, llm_options)
-    ends = {role: endpoint(role, main, given.get(role)) for role in ("thoughts", "expand", "annotate")}
+    ends = {role: endpoint(role, main, given.get(role)) for role in ("thoughts", "expand", "annotate", "judge")}
     for url in {c.base_url: c for c in ends.values() if c is not None}.values():
         check_endpoint(url)
     for role, config in ends.items():
@@ -122,6 +123,7 @@ def build_bench(
         THOUGHTS.name: {"budget": thoughts_budget, "llm": ends["thoughts"]},
         EXPAND.name: {"llm": ends["expand"]},
         SYNTHESIZE.name: {"llm": ends["annotate"], "expanded": ends["expand"] is not None},
+        JUDGE.name: {"llm": ends["judge"]},
     }, settings)
     done = {}
     for stage in PIPELINE:

@@ -161,7 +161,11 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
         assert json.loads(online.stdout)["samples"] == {"ok": seeds}
         assert json.loads(online.stdout)["synthetic"] == {"ok": 28}
         sent = server.requests
-        assert sent == 3 * seeds + 2 * 28  # comments, plan, query per seed; expand, annotate per spec
+        with wh.connect(target) as con:
+            judged = con.execute("SELECT count(*) FROM verdicts WHERE gate = 'judge' AND verdict = 'keep'"
+                                 ).fetchone()[0]
+        # comments, plan, query per seed; expand, annotate per spec; a judge call per sample no gate dropped
+        assert judged > 0 and sent == 3 * seeds + 2 * 28 + judged
         rerun = CliRunner().invoke(app, args)
         assert rerun.exit_code == 0 and server.requests == sent  # the rerun sends nothing
     with wh.connect(target) as con:
@@ -204,7 +208,7 @@ def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_p
     from flows.build_bench import PIPELINE
 
     assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "expand", "synthesize",
-                                        "min-actions", "rules"]
+                                        "min-actions", "rules", "judge"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"
     result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})

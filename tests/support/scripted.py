@@ -25,6 +25,8 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
         return {"query": f"Help me with something about {theme.group(1).lower() if theme else 'my day'} "
                          "and show me what came of it."}
     system = body["messages"][0]["content"]
+    if name == "judge" or "Does the code accomplish the request" in first_user:
+        return {"verdict": "pass", "reason": "Every part of the request is done with the given actions."}
     if name == "annotate" or "The APIs you may use:" in system:
         functions = STUB.findall(system.partition("The APIs you may use:")[2])
         code = "".join(f"# Do step {i}\n{f}()\n" for i, f in enumerate(functions, start=1))

@@ -1,0 +1,130 @@
+"""The judge stage (role ``judge``): does each ok sample that no earlier gate dropped accomplish its
+query using only the given APIs? One ``verdicts`` row per sample with ``gate = 'judge'``: ``keep`` for pass, ``drop``
+(reason ``judge-fail``) for fail, with the judge's reason as the detail.
+
+A call that failed, timed out or whose answer did not parse is ``unknown`` (``judge-error``), never
+a fail; so is every sample offline (``offline``: there is no model to ask) and code too long for
+the judge's budget (``too-long``). With a second judge (``second``), the two must agree, and a
+disagreement is ``unknown`` (``judges-disagree``); it must be another model (the same one would
+be the first judge's cached answer). Answers are journaled and cached like every
+other LLM stage's: a rerun asks nothing again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from ..llm import LLMConfig, Request
+from ..llm import client as llm
+from ..llm.cache import WarehouseCache
+from ..llm.prompts import Prompt, load
+from ..warehouse.journal import Journal
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Settings, Stage, now
+
+STAGE = "judge"
+PROMPT = "judge"
+COLUMNS = ("sample_id", "query", "apis", "workflow_code")
+
+
+class JudgeSettings(Settings):
+    llm: LLMConfig | None = None  # the judge role's endpoint; None: offline, every verdict unknown
+    second: LLMConfig | None = None  # a second judge that must agree
+    max_code_chars: int = Field(48_000, ge=100, le=10_000_000)  # longer code is not sent: unknown
+    batch_size: int = Field(500, ge=1, le=100_000)
+    unversioned = frozenset({"batch_size"})
+
+    @field_validator("second", mode="before")
+    @classmethod
+    def _endpoint(cls, v: Any) -> Any:
+        """``{"base_url": ..., "model": ..., **options}`` from flow parameters or ``--set``."""
+        if isinstance(v, dict):
+            rest = dict(v)
+            if "base_url" not in rest or "model" not in rest:
+                raise ValueError("a second judge needs base_url and model")
+            return LLMConfig(str(rest.pop("base_url")).rstrip("/"), str(rest.pop("model")), **rest)
+        return v
+
+    def version(self) -> Any:
+        def who(c: LLMConfig | None) -> Any:
+            return None if c is None else [c.base_url, c.model, c.sampling()]
+        return [who(self.llm), who(self.second), load(PROMPT).version if self.llm else None, self.max_code_chars]
+
+
+def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
+    """Batches of the ok samples no earlier gate dropped (a call on a dropped sample is wasted)."""
+    dropped = {sid for (sid,) in reader.rows("verdicts", "DISTINCT sample_id", where=f"verdict = 'drop' AND "
+                                             f"gate <> '{STAGE}'")}
+    rows = [r for r in reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
+                                   where="status = 'ok'", order="sample_id") if r[0] not in dropped]
+    inputs = (("apis", ",".join(reader.shards("apis"))),)
+    size = settings.batch_size
+    return [Batch((*rows[i:i + size], *inputs), tuple(r[0] for r in rows[i:i + size]))
+            for i in range(0, len(rows), size)]
+
+
+def messages(prompt: Prompt, query: str, stubs: Sequence[str], code: str) -> list[dict[str, str]]:
+    apis = "\n".join(s.rstrip() + "\n" for s in stubs).rstrip() or "(only the code format's own helpers)"
+    return prompt.messages(query=query, apis=apis, code=code.rstrip())
+
+
+def decide(first: llm.Answer, second: llm.Answer | None) -> tuple[str, str, str]:
+    """(verdict, reason, detail) from one answer, or two that must agree."""
+    answers = [first] if second is None else [first, second]
+    failed = [a for a in answers if a.status != "ok"]
+    if failed:
+        return "unknown", "judge-error", str(failed[0].error)[:500]
+    said = {a.data["verdict"] for a in answers}
+    if len(said) > 1:
+        said_by = " | ".join(f"{a.data['verdict']}: {a.data['reason']}" for a in answers)
+        return "unknown", "judges-disagree", said_by[:500]
+    verdict = said.pop()
+    detail = " ".join(first.data["reason"].split())[:500]
+    return ("keep", "judge-pass", detail) if verdict == "pass" else ("drop", "judge-fail", detail)
+
+
+def run(batch: Batch, reader: ShardReader, settings: JudgeSettings) -> Output:
+    rows = [dict(zip(COLUMNS, r)) for r in reader.rows("samples", ", ".join(COLUMNS), ids=batch.items,
+                                                         where="status = 'ok'", order="sample_id")]
+    at = now()
+    decided: dict[str, tuple[str, str, str]] = {}
+    asked: list[dict[str, Any]] = []
+    for row in rows:
+        if settings.llm is None:
+            decided[row["sample_id"]] = ("unknown", "offline", "no endpoint for the judge role")
+        elif len(row["workflow_code"] or "") > settings.max_code_chars:
+            decided[row["sample_id"]] = ("unknown", "too-long", f"{len(row['workflow_code']):,} characters of code")
+        else:
+            asked.append(row)
+    live = 0
+    if asked:
+        prompt = load(PROMPT)
+        stubs = dict(reader.rows("apis", "identifier, stub"))
+        requests = [Request(STAGE, prompt.name, prompt.version,
+                            messages(prompt, r["query"] or "", [stubs[a] for a in r["apis"] or () if a in stubs],
+                                     r["workflow_code"] or ""), prompt.schema) for r in asked]
+        with Journal(reader.warehouse) as journal:
+            cache = WarehouseCache(reader.warehouse)
+            first = llm.run(requests, settings.llm, cache, journal.write)  # type: ignore[arg-type]
+            second = llm.run(requests, settings.second, cache, journal.write) if settings.second else None
+        live = sum(a.row is not None for a in first) + sum(a.row is not None for a in second or ())
+        for i, row in enumerate(asked):
+            decided[row["sample_id"]] = decide(first[i], second[i] if second else None)
+    out = [{"sample_id": sid, "gate": STAGE, "verdict": v, "reason": reason, "detail": detail, "decided_at": at}
+           for sid, (v, reason, detail) in decided.items()]
+    counts = Counter(v["verdict"] for v in out)
+    unknown = Counter(f"unknown: {v['reason']}" for v in out if v["verdict"] == "unknown" and v["reason"] != "offline")
+    return Output({"verdicts": out}, journaled=live, items=len(out), failures=dict(unknown),
+                  retry=any(v["reason"] == "judge-error" for v in out), counts={**counts, "calls": live})
+
+
+
+
+JUDGE: Stage[JudgeSettings] = Stage(
+    name=STAGE, reads=("samples", "apis"), writes=("verdicts",), code=(__name__,),
+    settings=JudgeSettings, plan=plan, run=run, retention="covered",
+)
