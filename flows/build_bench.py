@@ -23,6 +23,7 @@ from workflowbench.quality import quality_markdown, sample_quality
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
+from workflowbench.stages.dedup import DEDUP
 from workflowbench.stages.expand import EXPAND
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.judge import JUDGE
@@ -34,7 +35,7 @@ from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
 PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS,
-                                    RULES_STAGE, JUDGE)
+                                    RULES_STAGE, DEDUP, JUDGE)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 

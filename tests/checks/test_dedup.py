@@ -1,0 +1,68 @@
+"""Dedup: a copy with renamed variables and other comments is an exact duplicate, a copy with one
+action more is a near duplicate, different workflows are left alone; the first (a seed before any
+synthetic sample) wins, and the gate's verdicts name it."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from tests.conftest import RAW
+from workflowbench.checks.dedup import bands_for, canonical, duplicates
+from workflowbench.stages.catalog import CATALOG, CatalogSettings
+from workflowbench.stages.contract import run_stage
+from workflowbench.stages.dedup import DEDUP, DedupSettings
+from workflowbench.stages.ingest import INGEST, IngestSettings
+from workflowbench.stages.min_actions import MIN_ACTIONS, MinActionsSettings
+from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings
+from workflowbench.warehouse.reader import ShardReader
+from workflowbench.warehouse.shards import write_shard
+
+STEPS = [f"# Step {i}\nvalue_{i} = is_workflow_actions_gettext(WFTextActionText=f'part {i} {{value_{i - 1}}}')\n"
+         for i in range(1, 30)]
+BASE = "# Start\nvalue_0 = is_workflow_actions_getbatterylevel()\n" + "".join(STEPS)
+
+
+def renamed(code: str) -> str:
+    return code.replace("value_", "thing_").replace("# Step", "# Do part")
+
+
+def test_renamed_copies_near_copies_and_different_workflows() -> None:
+    assert canonical(BASE) == canonical(renamed(BASE)) and canonical("x = (") is None
+    near = BASE + "# One more\nis_workflow_actions_showresult(Text=f'{value_29}')\n"
+    other = "# Read the clipboard\nclip = is_workflow_actions_getclipboard()\n" + "".join(
+        f"# Speak {i}\nis_workflow_actions_speaktext(WFText=f'{{clip}} {i}')\n" for i in range(20))
+    found = duplicates([("seed", BASE), ("copy", renamed(BASE)), ("near", near), ("other", other),
+                        ("broken", "x = (")])
+    assert [(d.sample_id, d.of, d.kind) for d in found] == [("copy", "seed", "exact-duplicate"),
+                                                            ("near", "seed", "near-duplicate")]
+    assert 0.8 <= found[1].similarity < 1
+    assert duplicates([("other", other), ("seed", BASE)]) == []
+    assert bands_for(0.8, 128) in (8, 16)
+
+
+def test_the_gate_keeps_the_seed_and_drops_its_synthetic_copies(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    run_stage(INGEST, target, IngestSettings(sources=(str(RAW),)))
+    run_stage(CATALOG, target, CatalogSettings())
+    run_stage(THOUGHTS, target, ThoughtsSettings())
+    reader = ShardReader(target)
+    seeds = dict(reader.rows("samples", "sample_id, workflow_code", where="status = 'ok'", order="sample_id"))
+    longest = max(seeds, key=lambda s: len(seeds[s]))
+    copies = [{"sample_id": f"synthetic-copy-{i}", "shortcut_id": f"spec-copy-{i}", "origin": "synthetic",
+               "status": "ok", "query": "q", "apis": [], "task_plan": "1. a", "workflow_code": code,
+               "backend": "offline", "model": "test", "chunks": 1, "created_at": datetime(2020, 1, 1)}
+              for i, code in enumerate([renamed(seeds[longest]), seeds[longest]])]
+    write_shard(target, f"synthesize-{hashlib.sha256(b'copies').hexdigest()[:32]}", {"samples": copies})
+    run_stage(MIN_ACTIONS, target, MinActionsSettings())
+    run_stage(DEDUP, target, DedupSettings())
+    got = {s: (v, r, d) for s, v, r, d in ShardReader(target).rows(
+        "verdicts", "sample_id, verdict, reason, detail", where="gate = 'dedup'")}
+    short = {s for (s,) in ShardReader(target).rows("verdicts", "sample_id",
+                                                     where="gate = 'min-actions' AND verdict = 'drop'")}
+    assert set(got) == (set(seeds) | {c["sample_id"] for c in copies}) - short  # dropped ones are not compared
+    assert got[longest] == ("keep", None, None)
+    for copy in copies:  # older than the seed, still not the winner: seeds come first
+        verdict, reason, detail = got[copy["sample_id"]]
+        assert (verdict, reason) == ("drop", "exact-duplicate") and detail.startswith(longest)

@@ -1,0 +1,59 @@
+"""The dedup gate: exact and near duplicates among the ok samples no earlier gate dropped, seed and
+synthetic together (``workflowbench.checks.dedup``). Seeds come first, then the earliest, so a seed
+always wins over a synthetic copy of it; every other sample of a duplicate group is ``drop`` with
+reason ``exact-duplicate`` or ``near-duplicate`` and the sample it duplicates (and the estimated
+similarity) as the detail. One batch holds every sample: a duplicate can be anywhere."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..checks.dedup import duplicates
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Settings, Stage, now
+
+STAGE = "dedup"
+LATER = ("dedup", "judge")  # gates after this one: their verdicts do not decide what is compared
+
+
+class DedupSettings(Settings):
+    threshold: float = Field(0.8, gt=0, le=1)  # estimated Jaccard similarity of code shingles
+    num_perm: int = Field(128, ge=16, le=1024)
+    shingle: int = Field(5, ge=1, le=50)  # tokens per shingle
+
+
+def survivors(reader: ShardReader) -> list[tuple[str, str]]:
+    """(sample_id, content hash) of the ok samples no earlier gate dropped, seeds first, then the
+    earliest."""
+    later = ", ".join(f"'{g}'" for g in LATER)
+    dropped = {s for (s,) in reader.rows("verdicts", "DISTINCT sample_id",
+                                         where=f"verdict = 'drop' AND gate NOT IN ({later})")}
+    rows = reader.rows("samples", "sample_id, sha256(coalesce(workflow_code, ''))", where="status = 'ok'",
+                       order="origin <> 'seed', created_at, sample_id")
+    return [(s, h) for s, h in rows if s not in dropped]
+
+
+def plan(reader: ShardReader, settings: DedupSettings) -> list[Batch]:
+    rows = survivors(reader)
+    return [Batch(tuple(rows), tuple(s for s, _ in rows))] if rows else []
+
+
+def run(batch: Batch, reader: ShardReader, settings: DedupSettings) -> Output:
+    code = dict(reader.rows("samples", "sample_id, workflow_code", ids=batch.items, where="status = 'ok'"))
+    found = {d.sample_id: d for d in duplicates(((s, code.get(s) or "") for s in batch.items),
+                                                settings.threshold, settings.num_perm, settings.shingle)}
+    at = now()
+    out = []
+    for sid in batch.items:
+        d = found.get(sid)
+        out.append({"sample_id": sid, "gate": STAGE, "verdict": "keep" if d is None else "drop",
+                    "reason": None if d is None else d.kind,
+                    "detail": None if d is None else f"{d.of} (similarity {d.similarity:.2f})", "decided_at": at})
+    drops = sum(d is not None for d in found.values())
+    return Output({"verdicts": out}, items=len(out), counts={"keep": len(out) - drops, "drop": drops})
+
+
+DEDUP: Stage[DedupSettings] = Stage(
+    name=STAGE, reads=("samples", "verdicts"), writes=("verdicts",), code=("workflowbench.checks.dedup", __name__),
+    settings=DedupSettings, plan=plan, run=run, retention="latest",
+)
