@@ -30,12 +30,13 @@ from workflowbench.stages.judge import JUDGE
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.rules import RULES_STAGE
 from workflowbench.stages.specs import SPECS
+from workflowbench.stages.splits import SPLITS
 from workflowbench.stages.synthesize import SYNTHESIZE
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
 PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS,
-                                    RULES_STAGE, DEDUP, JUDGE)
+                                    RULES_STAGE, DEDUP, JUDGE, SPLITS)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 

@@ -328,3 +328,34 @@ CREATE TABLE verdicts (
     detail          VARCHAR,
     decided_at      TIMESTAMP NOT NULL
 );
+
+-- The split of every kept sample (ok, and no gate dropped it; stage splits,
+-- workflowbench/checks/splits.py): seeds by a hash of their shortcut id in the paper's proportions,
+-- `ood` for seeds using a held-out app, synthetic samples by the seeds they drew on, and `excluded`
+-- for what would leak into dev, test or ood (a near duplicate of a held-out sample, a synthetic
+-- sample drawn on a held-out seed or using a held-out API).
+-- key: sample_id
+-- keep: created_at DESC
+CREATE TABLE splits (
+    sample_id       VARCHAR PRIMARY KEY, -- samples.sample_id
+    split           VARCHAR NOT NULL,   -- train | reward | dev | test | ood | excluded
+    reason          VARCHAR NOT NULL,   -- seed-hash | held-out-app | lineage | no-lineage | drew-on-held-out-seed | held-out-api | near-duplicate-of-held-out: <sample>
+    created_at      TIMESTAMP NOT NULL
+);
+
+-- The dataset: every kept sample in a split, with the gates that could not decide on it (kept,
+-- flagged) and its step labels (+1 / 0 / -1 counts; `labels` in action order).
+CREATE VIEW dataset AS
+SELECT s.sample_id, p.split, s.origin, s.category, s.query, s.apis, s.task_plan, s.workflow_code,
+       s.backend, s.model, s.spec_id, s.lineage,
+       coalesce(u.gates, []) AS unknown_gates,
+       coalesce(l.good, 0) AS steps_good, coalesce(l.neutral, 0) AS steps_neutral, coalesce(l.wrong, 0) AS steps_wrong,
+       coalesce(l.labels, []) AS labels
+FROM samples s
+JOIN splits p USING (sample_id)
+LEFT JOIN (SELECT sample_id, list(gate ORDER BY gate) AS gates FROM verdicts WHERE verdict = 'unknown'
+           GROUP BY 1) u USING (sample_id)
+LEFT JOIN (SELECT sample_id, count(*) FILTER (label = 1) AS good, count(*) FILTER (label = 0) AS neutral,
+                  count(*) FILTER (label = -1) AS wrong, list(label ORDER BY position) AS labels
+           FROM step_labels GROUP BY 1) l USING (sample_id)
+WHERE p.split <> 'excluded';

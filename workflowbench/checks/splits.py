@@ -1,0 +1,119 @@
+"""Splits of the kept samples, by seed shortcut and without leakage.
+
+- A seed goes to ``train``, ``reward``, ``dev`` or ``test`` by a hash of its shortcut id and the
+  split seed, in the paper's proportions (9,757 / 2,380 / 1,190 / 1,190): adding shortcuts never
+  moves one.
+- Out of distribution: apps (third-party bundle ids) are held out by the same kind of hash, and a
+  seed that uses any of their APIs is ``ood``; no train sample uses a held-out API.
+- A synthetic sample inherits the split of the seeds it drew on (its lineage: examples shown and
+  fragments used) when those are all train or reward; one that drew on a dev, test or ood seed, or
+  uses a held-out API, is ``excluded``: it would leak what the model is tested on.
+- Decontamination: a train or reward sample that is a near duplicate (the dedup gate's MinHash at
+  the same threshold) of a dev, test or ood sample is ``excluded`` too, naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rensa import RMinHash, RMinHashLSH
+
+from .dedup import SEED, bands_for, canonical, shingles
+
+PAPER = {"train": 9757, "reward": 2380, "dev": 1190, "test": 1190}
+SHARES = {k: v / sum(PAPER.values()) for k, v in PAPER.items()}
+TRAINING = ("train", "reward")
+HELD_OUT = ("dev", "test", "ood")
+
+
+def _unit(*parts: object) -> float:
+    h = hashlib.sha256(":".join(map(str, parts)).encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(h[:8], "big") / 2**64
+
+
+def seed_split(shortcut_id: str, split_seed: int, shares: Mapping[str, float] = SHARES) -> str:
+    u, edge = _unit(split_seed, "split", shortcut_id), 0.0
+    for name, share in shares.items():
+        edge += share
+        if u < edge:
+            return name
+    return list(shares)[-1]
+
+
+def held_out_apps(apps: Iterable[str], share: float, split_seed: int) -> frozenset[str]:
+    return frozenset(a for a in apps if a != "shortcuts" and _unit(split_seed, "ood", a) < share)
+
+
+@dataclass(frozen=True)
+class Member:
+    sample_id: str
+    origin: str  # seed | synthetic
+    shortcut_id: str
+    apps: frozenset[str]
+    drew_on: tuple[str, ...]  # seed sample ids (synthetic lineage)
+    code: str
+
+
+@dataclass(frozen=True)
+class Assigned:
+    sample_id: str
+    split: str  # train | reward | dev | test | ood | excluded
+    # seed-hash | held-out-app | lineage | no-lineage | drew-on-held-out-seed | held-out-api |
+    # near-duplicate-of-held-out: <sample>
+    reason: str
+
+
+def assign(members: Sequence[Member], split_seed: int, ood_share: float, threshold: float, num_perm: int = 128,
+           shingle: int = 5) -> list[Assigned]:
+    held = held_out_apps({a for m in members for a in m.apps}, ood_share, split_seed)
+    out: dict[str, Assigned] = {}
+    seeds: dict[str, str] = {}
+    for m in members:
+        if m.origin != "seed":
+            continue
+        split, why = ("ood", "held-out-app") if m.apps & held else (seed_split(m.shortcut_id, split_seed), "seed-hash")
+        out[m.sample_id] = Assigned(m.sample_id, split, why)
+        seeds[m.sample_id] = split
+    for m in members:
+        if m.origin == "seed":
+            continue
+        drawn = {seeds.get(s) for s in m.drew_on if s in seeds}
+        if m.apps & held:
+            out[m.sample_id] = Assigned(m.sample_id, "excluded", "held-out-api")
+        elif drawn & set(HELD_OUT):
+            out[m.sample_id] = Assigned(m.sample_id, "excluded", "drew-on-held-out-seed")
+        elif drawn == {"reward"}:
+            out[m.sample_id] = Assigned(m.sample_id, "reward", "lineage")
+        else:
+            out[m.sample_id] = Assigned(m.sample_id, "train", "lineage" if drawn else "no-lineage")
+    for sample_id, of in contaminated(members, out, threshold, num_perm, shingle):
+        out[sample_id] = Assigned(sample_id, "excluded", f"near-duplicate-of-held-out: {of}")
+    return [out[m.sample_id] for m in members]
+
+
+def contaminated(members: Sequence[Member], assigned: Mapping[str, Assigned], threshold: float, num_perm: int,
+                 shingle: int) -> list[tuple[str, str]]:
+    """(training sample, held-out sample) pairs whose code is a near duplicate at ``threshold``."""
+    lsh = RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands_for(threshold, num_perm))
+    held: list[tuple[str, RMinHash]] = []
+    training: list[tuple[str, RMinHash]] = []
+    for m in members:
+        split = assigned[m.sample_id].split
+        text = canonical(m.code)
+        if text is None or split == "excluded":
+            continue
+        [mh] = RMinHash.from_token_sets([shingles(text, shingle)], num_perm=num_perm, seed=SEED)
+        if split in HELD_OUT:
+            lsh.insert(len(held), mh)
+            held.append((m.sample_id, mh))
+        else:
+            training.append((m.sample_id, mh))
+    out = []
+    for sample_id, mh in training:
+        for k in sorted(lsh.query(mh)):
+            if mh.jaccard(held[k][1]) >= threshold:
+                out.append((sample_id, held[k][0]))
+                break
+    return out

@@ -1,0 +1,69 @@
+"""The splits stage: the kept samples (ok, no gate's drop; an unknown verdict keeps a sample unless
+``keep_unknown`` is off) into train / reward / dev / test / ood, with the reason for each, and the
+ones that would leak into a held-out split ``excluded`` (``workflowbench.checks.splits``). One
+batch holds every kept sample: decontamination compares them all."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import Field
+
+from ..checks.splits import Member, assign
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Settings, Stage, now
+
+STAGE = "splits"
+
+
+class SplitsSettings(Settings):
+    split_seed: int = Field(0, ge=0)
+    ood_share: float = Field(0.05, ge=0, lt=1)  # of the third-party apps, held out with every seed using them
+    threshold: float = Field(0.8, gt=0, le=1)  # near duplicates across splits (the dedup gate's measure)
+    keep_unknown: bool = True  # a sample some gate could not decide on is kept, flagged in `dataset`
+
+
+def kept(reader: ShardReader, keep_unknown: bool) -> list[tuple[str, str]]:
+    """(sample_id, content hash) of the kept samples."""
+    against = "verdict = 'drop'" if keep_unknown else "verdict IN ('drop', 'unknown')"
+    out = {s for (s,) in reader.rows("verdicts", "DISTINCT sample_id", where=against)}
+    rows = reader.rows("samples", "sample_id, sha256(concat_ws('\x00', workflow_code, CAST(apis AS VARCHAR), "
+                       "CAST(lineage AS VARCHAR)))", where="status = 'ok'", order="sample_id")
+    return [(s, h) for s, h in rows if s not in out]
+
+
+def plan(reader: ShardReader, settings: SplitsSettings) -> list[Batch]:
+    rows = kept(reader, settings.keep_unknown)
+    return [Batch(tuple(rows), tuple(s for s, _ in rows))] if rows else []
+
+
+def run(batch: Batch, reader: ShardReader, settings: SplitsSettings) -> Output:
+    rows = reader.rows("samples", "sample_id, origin, shortcut_id, apis, lineage, workflow_code", ids=batch.items,
+                       where="status = 'ok'", order="sample_id")
+    apps = {i: a for i, a in reader.rows("apis", "identifier, app")}
+    members = [Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
+                      _drew_on(lineage), code or "") for sid, origin, shortcut, apis, lineage, code in rows]
+    at = now()
+    assigned = assign(members, settings.split_seed, settings.ood_share, settings.threshold)
+    out = [{"sample_id": a.sample_id, "split": a.split, "reason": a.reason, "created_at": at} for a in assigned]
+    counts: dict[str, int] = {}
+    for a in assigned:
+        counts[a.split] = counts.get(a.split, 0) + 1
+    return Output({"splits": out}, items=len(out), counts=counts)
+
+
+def _drew_on(lineage: Any) -> tuple[str, ...]:
+    try:
+        got = json.loads(lineage) if isinstance(lineage, str) else lineage or {}
+    except ValueError:
+        return ()
+    seeds = [*(got.get("examples") or ()), *(got.get("fragments") or ())] if isinstance(got, dict) else []
+    return tuple(dict.fromkeys(s for s in seeds if isinstance(s, str)))
+
+
+SPLITS: Stage[SplitsSettings] = Stage(
+    name=STAGE, reads=("samples", "verdicts", "apis"), writes=("splits",),
+    code=("workflowbench.checks.splits", "workflowbench.checks.dedup", __name__),
+    settings=SplitsSettings, plan=plan, run=run, retention="latest",
+)
