@@ -28,6 +28,7 @@ from workflowbench.stages.expand import EXPAND
 from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.judge import JUDGE
 from workflowbench.stages.min_actions import MIN_ACTIONS
+from workflowbench.stages.negatives import NEGATIVES
 from workflowbench.stages.rules import RULES_STAGE
 from workflowbench.stages.specs import SPECS
 from workflowbench.stages.splits import SPLITS
@@ -36,7 +37,7 @@ from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
 PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS,
-                                    RULES_STAGE, DEDUP, JUDGE, SPLITS)
+                                    RULES_STAGE, DEDUP, JUDGE, SPLITS, NEGATIVES)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 

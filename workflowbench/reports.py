@@ -84,6 +84,10 @@ def build_summary(warehouse: str) -> dict[str, Any]:
                            "GROUP BY ALL ORDER BY ALL"),
             "label_reasons": rows("SELECT split_part(reason, ':', 1), count(*) FROM step_labels WHERE label = -1 "
                                   "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"),
+            "splits": rows("SELECT split, reason, count(*) FROM splits GROUP BY ALL ORDER BY ALL"),
+            "negatives": rows("SELECT kind, count(*), round(avg(list_count(list_filter(labels, lambda x: x = -1)) / "
+                              "len(labels)), 3) FROM negatives GROUP BY 1 ORDER BY 1"),
+            "positive_wrong": rows("SELECT round(sum(steps_wrong) / nullif(sum(len(labels)), 0), 3) FROM dataset"),
             "spec_levels": rows("SELECT level, count(*), round(avg(len(apis)), 2), round(avg(len(apps)), 2), "
                                 "round(sum(builtin) / sum(len(apis)), 3) FROM specs GROUP BY 1 ORDER BY 1"),
             "spec_categories": rows("SELECT count(DISTINCT category), min(n), max(n) FROM (SELECT category, "
@@ -134,7 +138,13 @@ def build_markdown(summary: dict[str, Any], run: dict[str, Any]) -> str:
         "| origin | label | actions |\n|---|---:|---:|\n" +
         ("\n".join(f"| {o} | {lb:+d} | {n:,} |" for o, lb, n in summary["labels"]) or "| (none) | | 0 |") +
         "\n\n### Wrong (-1) steps by reason\n\n" + table("reason", summary["label_reasons"]) +
-        "\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) +
+        "\n## Splits\n\n" + "| split | reason | samples |\n|---|---|---:|\n" +
+        ("\n".join(f"| {sp} | {r} | {n:,} |" for sp, r, n in summary["splits"]) or "| (none) | | 0 |") +
+        "\n\n## Negatives (corrupted copies for reward models)\n\n"
+        f"Share of -1 steps in the dataset's positives: {summary['positive_wrong'][0][0]}.\n\n"
+        "| corruption | negatives | share of -1 steps |\n|---|---:|---:|\n" +
+        ("\n".join(f"| {k} | {n:,} | {w} |" for k, n, w in summary["negatives"]) or "| (none) | 0 | |") +
+        "\n\n## Specs stage (what synthetic samples must cover)\n\n" + _specs(summary) +
         "\n\n## Expand stage (a query per spec)\n\n"
         "Role `expand`; offline, the query is written from the workflow the offline annotator recombined.\n\n"
         "| backend | model | status | queries | mean characters |\n|---|---|---|---:|---:|\n" +

@@ -208,7 +208,8 @@ def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_p
     from flows.build_bench import PIPELINE
 
     assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "expand", "synthesize",
-                                        "min-actions", "rules", "dedup", "judge", "splits"]
+                                        "min-actions", "rules", "dedup", "judge", "splits",
+                                        "negatives"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"
     result = build_bench(sources=[str(RAW)], warehouse=str(target), settings={"min-actions": {"min_actions": 10}})

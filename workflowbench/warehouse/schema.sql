@@ -343,6 +343,26 @@ CREATE TABLE splits (
     created_at      TIMESTAMP NOT NULL
 );
 
+-- Contrastive negatives for process reward models (stage negatives, workflowbench/checks/negatives.py):
+-- a sample's code with one step corrupted, and a label on every step. Never a sample: the dataset
+-- holds positives only. A negative keeps its source sample's split.
+-- key: negative_id
+-- keep: created_at DESC
+CREATE TABLE negatives (
+    negative_id     VARCHAR PRIMARY KEY, -- <sample_id>~<kind>
+    sample_id       VARCHAR NOT NULL,   -- the sample it was made from
+    split           VARCHAR,            -- the source's split
+    kind            VARCHAR NOT NULL,   -- wrong-api | missing-parameter | broken-reference | redundant-step
+    position        INTEGER NOT NULL,   -- the corrupted action
+    query           VARCHAR,
+    task_plan       VARCHAR,
+    workflow_code   VARCHAR NOT NULL,   -- the corrupted code
+    labels          INTEGER[] NOT NULL, -- per action: 1 | 0 | -1 (the corrupted step and what depends on it: -1)
+    reasons         VARCHAR[] NOT NULL, -- per action: 'corrupted: <kind>', 'depends-on-wrong-step: N', or the static reason
+    lines           INTEGER[] NOT NULL, -- per action: its line in workflow_code
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- The dataset: every kept sample in a split, with the gates that could not decide on it (kept,
 -- flagged) and its step labels (+1 / 0 / -1 counts; `labels` in action order).
 CREATE VIEW dataset AS

@@ -1,0 +1,77 @@
+"""The negatives stage: for a share of the samples in a split (the ``dataset`` view's), corrupted
+copies of their code with a known label on every step (``workflowbench.checks.negatives``), in
+table ``negatives``. They are never samples: the dataset and its splits hold positives only, and a
+negative keeps its source's split so a reward model is trained and tested on the same sides."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from ..checks.negatives import KINDS, negatives
+from ..warehouse.reader import ShardReader
+from .contract import Batch, Output, Settings, Stage, now
+from .rules import load_catalog
+
+STAGE = "negatives"
+
+
+class NegativesSettings(Settings):
+    share: float = Field(0.1, ge=0, le=1)  # of the samples in a split
+    kinds: tuple[str, ...] = KINDS
+    seed: int = Field(0, ge=0)
+    batch_size: int = Field(2000, ge=1, le=1_000_000)
+    unversioned = frozenset({"batch_size"})
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(v) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown corruptions {sorted(unknown)}; they are {list(KINDS)}")
+        return v
+
+
+def chosen(sample_id: str, share: float, seed: int) -> bool:
+    h = hashlib.sha256(f"{seed}:negative:{sample_id}".encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(h[:8], "big") / 2**64 < share
+
+
+def plan(reader: ShardReader, settings: NegativesSettings) -> list[Batch]:
+    if settings.share == 0:
+        return []
+    split = dict(reader.rows("splits", "sample_id, split", where="split <> 'excluded'"))
+    rows = [r for r in reader.rows("samples", "sample_id, sha256(coalesce(workflow_code, ''))", where="status = 'ok'",
+                                   order="sample_id") if r[0] in split and chosen(r[0], settings.share, settings.seed)]
+    inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps", "splits"))
+    size = settings.batch_size
+    return [Batch((*rows[i:i + size], *inputs), tuple(r[0] for r in rows[i:i + size]))
+            for i in range(0, len(rows), size)]
+
+
+def run(batch: Batch, reader: ShardReader, settings: NegativesSettings) -> Output:
+    catalog = load_catalog(reader)
+    split = dict(reader.rows("splits", "sample_id, split", ids=batch.items))
+    at = now()
+    out: list[dict[str, Any]] = []
+    for sample_id, code, query, plan_text in reader.rows("samples", "sample_id, workflow_code, query, task_plan",
+                                                         ids=batch.items, where="status = 'ok'", order="sample_id"):
+        for n in negatives(code or "", catalog, f"{settings.seed}:{sample_id}", settings.kinds):
+            out.append({"negative_id": f"{sample_id}~{n.kind}", "sample_id": sample_id, "split": split.get(sample_id),
+                        "kind": n.kind, "position": n.position, "query": query, "task_plan": plan_text,
+                        "workflow_code": n.code, "labels": [lb.label for lb in n.labels],
+                        "reasons": [lb.reason for lb in n.labels], "lines": [lb.line for lb in n.labels],
+                        "created_at": at})
+    kinds: dict[str, int] = {}
+    for row in out:
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+    return Output({"negatives": out}, items=len(batch.items), counts=kinds)
+
+
+NEGATIVES: Stage[NegativesSettings] = Stage(
+    name=STAGE, reads=("samples", "splits", "apis", "api_params", "apps"), writes=("negatives",),
+    code=("workflowbench.checks", "workflowbench.code", __name__), settings=NegativesSettings, plan=plan,
+    run=run,
+)
