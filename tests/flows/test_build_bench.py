@@ -164,8 +164,11 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
         with wh.connect(target) as con:
             judged = con.execute("SELECT count(*) FROM verdicts WHERE gate = 'judge' AND verdict = 'keep'"
                                  ).fetchone()[0]
-        # comments, plan, query per seed; expand, annotate per spec; a judge call per sample no gate dropped
-        assert judged > 0 and sent == 3 * seeds + 2 * 28 + judged
+            stepped = con.execute("SELECT count(DISTINCT sample_id) FROM step_labels WHERE source = 'judge'"
+                                  ).fetchone()[0]
+        # comments, plan, query per seed; expand, annotate per spec; a judge call and a steps call per sample no
+        # gate dropped (steps: when its code's lines match its actions)
+        assert judged > 0 and 0 < stepped <= judged and sent == 3 * seeds + 2 * 28 + judged + stepped
         rerun = CliRunner().invoke(app, args)
         assert rerun.exit_code == 0 and server.requests == sent  # the rerun sends nothing
     with wh.connect(target) as con:

@@ -40,8 +40,8 @@ from workflowbench.warehouse.compare import VOLATILE, compare
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 CONCURRENCY = 4
-MADE = 17 * 3 + 28 * 2  # seeds x (comments, plan, query) + specs x (expand, annotate); then a judge call per
-# sample no earlier gate dropped
+MADE = 17 * 3 + 28 * 2  # seeds x (comments, plan, query) + specs x (expand, annotate); then a judge call and a
+# steps call per sample no earlier gate dropped
 MOMENTS = {  # what the test calls the instant -> the pause point the build stops at
     "ingest-shard-write": "shard-write:ingest@2",
     "between-batches": "batch-done:ingest@2",
@@ -130,7 +130,9 @@ def killed(world: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
         assert uninterrupted.wait(timeout=600) == 0, uninterrupted.communicate()[1][-3000:]
         with connect(base) as con:
             judged = con.execute("SELECT count(*) FROM verdicts WHERE gate = 'judge'").fetchone()[0]
-        assert 0 < judged <= 17 + 28 and servers["base"].requests == MADE + judged
+            stepped = con.execute("SELECT count(DISTINCT sample_id) FROM step_labels WHERE source = 'judge'"
+                                  ).fetchone()[0]
+        assert 0 < stepped <= judged <= 17 + 28 and servers["base"].requests == MADE + judged + stepped
         yield base, runs
 
 

@@ -80,7 +80,7 @@ def test_pass_keeps_fail_drops_and_faults_are_unknown(warehouse: Path) -> None:
     with LLMServer(answer=model) as server:
         server.script(Fault.slow(5.0), Fault.slow(5.0), when=mine(slow))
         server.script(Fault.server_error(503), Fault.server_error(503), when=mine(broken))
-        run_stage(JUDGE, warehouse, JudgeSettings(llm=judge(server)))
+        run_stage(JUDGE, warehouse, JudgeSettings(llm=judge(server), steps=False))
         bodies = list(server.bodies)
     got = verdicts(warehouse)
     assert got[failing] == ("drop", "judge-fail", "It never shows the result.")
@@ -105,7 +105,7 @@ def test_two_judges_must_agree_and_a_rerun_asks_nothing(warehouse: Path) -> None
         return scripted(body)
 
     with LLMServer(answer=strict) as server:
-        settings = JudgeSettings(llm=judge(server), second=judge(server, "second"))
+        settings = JudgeSettings(llm=judge(server), second=judge(server, "second"), steps=False)
         run_stage(JUDGE, warehouse, settings)
         sent = server.requests
         run_stage(JUDGE, warehouse, settings)
@@ -120,6 +120,40 @@ def test_samples_an_earlier_gate_dropped_are_not_judged(warehouse: Path) -> None
     dropped = {s for (s,) in ShardReader(warehouse).rows("verdicts", "sample_id", where="verdict = 'drop'")}
     assert 0 < len(dropped) < SEEDS
     with LLMServer(answer=scripted) as server:
-        run_stage(JUDGE, warehouse, JudgeSettings(llm=judge(server)))
+        run_stage(JUDGE, warehouse, JudgeSettings(llm=judge(server), steps=False))
         assert server.requests == SEEDS - len(dropped)
     assert set(verdicts(warehouse)) == set(queries(warehouse)) - dropped
+
+
+def test_the_judge_labels_every_step_and_a_step_it_leaves_out_is_neutral_and_flagged(warehouse: Path) -> None:
+    asked = queries(warehouse)
+    partial = sorted(asked)[1]
+
+    def model(body: dict[str, Any]) -> Any:
+        data = scripted(body)
+        if "labels" in data and asked[partial] in body["messages"][-1]["content"]:
+            data["labels"] = [{**x, "label": -1, "reason": "wrong"} for x in data["labels"][:1]]  # only the first
+        return data
+
+    with LLMServer(answer=model) as server:
+        run_stage(JUDGE, warehouse, JudgeSettings(llm=judge(server)))
+        steps = [b for b in server.bodies if "Label these lines:" in b["messages"][-1]["content"]]
+    labels = ShardReader(warehouse).rows("step_labels", "sample_id, position, line, label, reason",
+                                          where="source = 'judge'", order="sample_id, position")
+    by: dict[str, list[tuple[int, int, int, str]]] = {}
+    for sid, position, line, label, reason in labels:
+        by.setdefault(sid, []).append((position, line, label, reason))
+    assert len(steps) == len(by) == SEEDS
+    for sid, rows in by.items():
+        assert [p for p, *_ in rows] == list(range(len(rows)))
+        if sid == partial:
+            first_line = rows[0][1]
+            assert all(lb == -1 for _, line, lb, _ in rows if line == first_line)
+            assert all((lb, why) == (0, "not-labelled") for _, line, lb, why in rows if line != first_line)
+        else:
+            assert {lb for _, _, lb, _ in rows} == {1}
+    code = dict(ShardReader(warehouse).rows("samples", "sample_id, workflow_code"))
+    [body] = [b for b in steps if asked[partial] in b["messages"][-1]["content"]]
+    numbered = body["messages"][-1]["content"]
+    assert all(f"{line:>5}| " in numbered for _, line, _, _ in by[partial])
+    assert code[partial].splitlines()[0] in numbered

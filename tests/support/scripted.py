@@ -25,6 +25,11 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
         return {"query": f"Help me with something about {theme.group(1).lower() if theme else 'my day'} "
                          "and show me what came of it."}
     system = body["messages"][0]["content"]
+    if name == "steps" or "Label these lines:" in first_user:
+        wanted = re.search(r"Label these lines: ([\d, ]+)\.", first_user)
+        assert wanted, "a steps prompt names its lines"
+        return {"labels": [{"line": int(n), "label": 1, "reason": "moves the task on"}
+                           for n in wanted.group(1).split(",")]}
     if name == "judge" or "Does the code accomplish the request" in first_user:
         return {"verdict": "pass", "reason": "Every part of the request is done with the given actions."}
     if name == "annotate" or "The APIs you may use:" in system:

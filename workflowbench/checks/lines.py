@@ -42,25 +42,43 @@ def _end(node: ast.stmt) -> int:
     return node.end_lineno or node.lineno
 
 
+_ENDS = {ast.If: ("is_workflow_actions_conditional",), ast.Match: ("is_workflow_actions_choosefrommenu",),
+         ast.For: ("is_workflow_actions_repeat_each", "is_workflow_actions_repeat_count")}
+
+
+def _carrier(st: ast.stmt | None, kind: type) -> bool:
+    """The statement right after a block that holds its End action (``menu_result = ...menu()``)."""
+    if isinstance(st, (ast.Assign, ast.AnnAssign, ast.Expr)) and isinstance(st.value, ast.Call):
+        call = st.value
+        return (isinstance(call.func, ast.Name) and call.func.id in _ENDS[kind] and not call.args
+                and all(k.arg not in (None, "WFControlFlowMode") for k in call.keywords))
+    return False
+
+
 def _body(statements: Sequence[ast.stmt], out: list[int], is_action: Callable[[str], bool]) -> None:
-    for st in statements:
-        if isinstance(st, ast.If):
-            out.extend([st.lineno] * (1 + _calls(st.test, is_action)))
-            _body(st.body, out, is_action)
-            if st.orelse:
-                out.append(st.orelse[0].lineno)
-                _body(st.orelse, out, is_action)
-            out.append(_end(st))
-        elif isinstance(st, ast.For):
-            out.extend([st.lineno] * (1 + _calls(st.iter, is_action)))
-            _body(st.body, out, is_action)
-            out.append(_end(st))
-        elif isinstance(st, ast.Match):
-            out.extend([st.lineno] * (1 + _calls(st.subject, is_action)))
-            for case in st.cases:
-                out.append(case.pattern.lineno)
-                _body(case.body, out, is_action)
-            out.append(_end(st))
+    skip = False
+    for k, st in enumerate(statements):
+        if skip:
+            skip = False
+            continue
+        if isinstance(st, (ast.If, ast.For, ast.Match)):
+            if isinstance(st, ast.If):
+                out.extend([st.lineno] * (1 + _calls(st.test, is_action)))
+                _body(st.body, out, is_action)
+                if st.orelse:
+                    out.append(st.orelse[0].lineno)
+                    _body(st.orelse, out, is_action)
+            elif isinstance(st, ast.For):
+                out.extend([st.lineno] * (1 + _calls(st.iter, is_action)))
+                _body(st.body, out, is_action)
+            else:
+                out.extend([st.lineno] * (1 + _calls(st.subject, is_action)))
+                for case in st.cases:
+                    out.append(case.pattern.lineno)
+                    _body(case.body, out, is_action)
+            nxt = statements[k + 1] if k + 1 < len(statements) else None
+            skip = _carrier(nxt, type(st))
+            out.append(nxt.lineno if skip and nxt is not None else _end(st))
         elif isinstance(st, ast.Pass):
             continue
         else:

@@ -13,26 +13,32 @@ other LLM stage's: a rerun asks nothing again.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field, field_validator
 
+from ..checks.lines import action_lines
+from ..code.from_code import from_code, function_map
+from ..code.names import HELPERS
 from ..llm import LLMConfig, Request
 from ..llm import client as llm
 from ..llm.cache import WarehouseCache
 from ..llm.prompts import Prompt, load
+from ..shortcut.errors import ShortcutError
 from ..warehouse.journal import Journal
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Settings, Stage, now
 
 STAGE = "judge"
 PROMPT = "judge"
+STEPS = "steps"
 COLUMNS = ("sample_id", "query", "apis", "workflow_code")
 
 
 class JudgeSettings(Settings):
     llm: LLMConfig | None = None  # the judge role's endpoint; None: offline, every verdict unknown
+    steps: bool = True  # with an endpoint, also a label per action from the judge (step_labels, source 'judge')
     second: LLMConfig | None = None  # a second judge that must agree
     max_code_chars: int = Field(48_000, ge=100, le=10_000_000)  # longer code is not sent: unknown
     batch_size: int = Field(500, ge=1, le=100_000)
@@ -52,7 +58,8 @@ class JudgeSettings(Settings):
     def version(self) -> Any:
         def who(c: LLMConfig | None) -> Any:
             return None if c is None else [c.base_url, c.model, c.sampling()]
-        return [who(self.llm), who(self.second), load(PROMPT).version if self.llm else None, self.max_code_chars]
+        return [who(self.llm), who(self.second), load(PROMPT).version if self.llm else None, self.max_code_chars,
+                load(STEPS).version if self.llm and self.steps else None]
 
 
 def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
@@ -87,10 +94,58 @@ def decide(first: llm.Answer, second: llm.Answer | None) -> tuple[str, str, str]
     return ("keep", "judge-pass", detail) if verdict == "pass" else ("drop", "judge-fail", detail)
 
 
+def step_labels(rows: Sequence[dict[str, Any]], stubs: Mapping[str, str], reader: ShardReader, config: LLMConfig,
+                at: Any) -> tuple[list[dict[str, Any]], int]:
+    """The judge's label per action (``step_labels`` rows, source 'judge'), and the live calls it took.
+    A sample whose code does not map, or whose lines cannot be matched to its actions, is not asked;
+    an action the answer leaves out is 0 with reason 'not-labelled' (flagged); a failed call gives
+    no labels (the static ones stand)."""
+    prompt = load(STEPS)
+    functions = function_map(i for (i,) in reader.rows("apis", "identifier"))
+
+    def is_action(name: str) -> bool:
+        return name not in HELPERS and (name in functions or (name.count("_") >= 2 and "" not in name.split("_")))
+
+    work, requests = [], []
+    for r in rows:
+        code = r["workflow_code"] or ""
+        try:
+            wf = from_code(code, functions=functions)
+        except (ShortcutError, SyntaxError, RecursionError):
+            continue
+        lines = action_lines(code, len(wf.actions), is_action)
+        if not wf.actions or None in lines:
+            continue
+        wanted = sorted(set(lines))
+        shown = "\n".join(f"{n:>5}| {line}" if n in wanted else f"     | {line}"
+                          for n, line in enumerate(code.splitlines(), start=1))
+        apis = "\n".join(stubs[a].rstrip() + "\n" for a in r["apis"] or () if a in stubs).rstrip() or "(none)"
+        messages = prompt.messages(query=r["query"] or "", apis=apis, code=shown, lines=", ".join(map(str, wanted)))
+        work.append((r["sample_id"], wf, lines))
+        requests.append(Request(STAGE, prompt.name, prompt.version, messages, prompt.schema))
+    if not requests:
+        return [], 0
+    with Journal(reader.warehouse) as journal:
+        answers = llm.run(requests, config, WarehouseCache(reader.warehouse), journal.write)
+    out = []
+    for (sample_id, wf, lines), answer in zip(work, answers):
+        if answer.status != "ok":
+            continue
+        said = {int(x["line"]): (int(x["label"]), " ".join(str(x.get("reason") or "").split())[:300])
+                for x in answer.data["labels"]}
+        for position, line in enumerate(lines):
+            label, reason = said.get(line, (0, "not-labelled"))
+            out.append({"sample_id": sample_id, "position": position, "line": line,
+                        "identifier": wf.actions[position].identifier, "label": label,
+                        "reason": reason or "judged", "source": STAGE, "created_at": at})
+    return out, sum(a.row is not None for a in answers)
+
+
 def run(batch: Batch, reader: ShardReader, settings: JudgeSettings) -> Output:
     rows = [dict(zip(COLUMNS, r)) for r in reader.rows("samples", ", ".join(COLUMNS), ids=batch.items,
                                                          where="status = 'ok'", order="sample_id")]
     at = now()
+    labels: list[dict[str, Any]] = []
     decided: dict[str, tuple[str, str, str]] = {}
     asked: list[dict[str, Any]] = []
     for row in rows:
@@ -114,17 +169,21 @@ def run(batch: Batch, reader: ShardReader, settings: JudgeSettings) -> Output:
         live = sum(a.row is not None for a in first) + sum(a.row is not None for a in second or ())
         for i, row in enumerate(asked):
             decided[row["sample_id"]] = decide(first[i], second[i] if second else None)
+        if settings.steps:
+            labels, calls = step_labels(asked, stubs, reader, settings.llm, at)  # type: ignore[arg-type]
+            live += calls
     out = [{"sample_id": sid, "gate": STAGE, "verdict": v, "reason": reason, "detail": detail, "decided_at": at}
            for sid, (v, reason, detail) in decided.items()]
     counts = Counter(v["verdict"] for v in out)
     unknown = Counter(f"unknown: {v['reason']}" for v in out if v["verdict"] == "unknown" and v["reason"] != "offline")
-    return Output({"verdicts": out}, journaled=live, items=len(out), failures=dict(unknown),
+    return Output({"verdicts": out, "step_labels": labels}, journaled=live, items=len(out), failures=dict(unknown),
                   retry=any(v["reason"] == "judge-error" for v in out), counts={**counts, "calls": live})
 
 
 
 
 JUDGE: Stage[JudgeSettings] = Stage(
-    name=STAGE, reads=("samples", "apis"), writes=("verdicts",), code=(__name__,),
+    name=STAGE, reads=("samples", "apis"), writes=("verdicts", "step_labels"),
+    code=(__name__, "workflowbench.checks.lines"),
     settings=JudgeSettings, plan=plan, run=run, retention="covered",
 )
