@@ -120,12 +120,15 @@ def build_bench(
         check_endpoint(url)
     for role, config in ends.items():
         logger.info("%s backend: %s", role, describe(config))
+    # specs and synthesis draw only on what the splits put in training: they share its split settings
+    policy = {k: v for k, v in ((settings or {}).get(SPLITS.name) or {}).items() if k in ("split_seed", "ood_share")}
     chosen = stage_settings({
         INGEST.name: {"sources": tuple(sources or DEFAULT_SOURCES), "batch_size": batch_size},
         CATALOG.name: {"catalogs": catalogs},
         THOUGHTS.name: {"budget": thoughts_budget, "llm": ends["thoughts"]},
         EXPAND.name: {"llm": ends["expand"]},
-        SYNTHESIZE.name: {"llm": ends["annotate"], "expanded": ends["expand"] is not None},
+        SPECS.name: policy,
+        SYNTHESIZE.name: {"llm": ends["annotate"], "expanded": ends["expand"] is not None, **policy},
         JUDGE.name: {"llm": ends["judge"]},
     }, settings)
     done = {}

@@ -5,7 +5,11 @@
   moves one.
 - Out of distribution: apps (third-party bundle ids) are held out by the same kind of hash, and a
   seed that uses any of their APIs is ``ood``; no train sample uses a held-out API.
-- A synthetic sample inherits the split of the seeds it drew on (its lineage: examples shown and
+- Synthesis draws only on seeds of the training splits and on APIs of apps that are not held out
+  (``trains_on``, ``held_out``: the specs and synthesize stages use the same ``split_seed`` and
+  ``ood_share``), so its samples are train or reward. Should one still draw on another seed (its
+  settings differ from the splits'), the rule holds anyway: a synthetic sample inherits the split
+  of the seeds it drew on (its lineage: examples shown and
   fragments used) when those are all train or reward; one that drew on a dev, test or ood seed, or
   uses a held-out API, is ``excluded``: it would leak what the model is tested on.
 - Decontamination: a train or reward sample that is a near duplicate (the dedup gate's MinHash at
@@ -42,8 +46,18 @@ def seed_split(shortcut_id: str, split_seed: int, shares: Mapping[str, float] = 
     return list(shares)[-1]
 
 
+def held_out(app: str, share: float, split_seed: int) -> bool:
+    return app != "shortcuts" and _unit(split_seed, "ood", app) < share
+
+
 def held_out_apps(apps: Iterable[str], share: float, split_seed: int) -> frozenset[str]:
-    return frozenset(a for a in apps if a != "shortcuts" and _unit(split_seed, "ood", a) < share)
+    return frozenset(a for a in apps if held_out(a, share, split_seed))
+
+
+def trains_on(shortcut_id: str, apps: Iterable[str], split_seed: int, ood_share: float) -> bool:
+    """Whether a seed is in a training split (train or reward): what synthesis may draw on, so that
+    no synthetic sample carries a held-out seed's content or API."""
+    return not any(held_out(a, ood_share, split_seed) for a in apps) and seed_split(shortcut_id, split_seed) in TRAINING
 
 
 @dataclass(frozen=True)

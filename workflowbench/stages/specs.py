@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from ..checks.splits import held_out, trains_on
 from ..synth.specs import BUILTIN, DEFAULT_MIX, ApiInfo, Inputs, SeedInfo, Spec, check_mix, make_specs, summary
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Settings, Stage, now
@@ -28,6 +29,8 @@ class SpecsSettings(Settings):
     seed: int = Field(0, ge=0)
     mix: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MIX))  # level -> share
     batch_size: int = Field(5000, ge=1, le=1_000_000)
+    split_seed: int = Field(0, ge=0)  # the splits stage's: specs draw on training seeds and on apps not held out
+    ood_share: float = Field(0.05, ge=0, lt=1)
     unversioned = frozenset({"batch_size", "count"})  # a range's specs do not depend on how many there are
 
     @field_validator("mix")
@@ -36,13 +39,17 @@ class SpecsSettings(Settings):
         return check_mix(v)
 
 
-def load_inputs(reader: ShardReader) -> Inputs:
+def load_inputs(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.05) -> Inputs:
+    """The catalog's APIs of apps not held out, and the seeds of the training splits."""
     kinds = dict(reader.rows("apps", "bundle_id, kind"))
+    rows = reader.rows("apis", "identifier, app, uses, tags", order="identifier")
+    app_of = {i: app for i, app, _, _ in rows}
     apis = tuple(ApiInfo(i, app, kinds.get(app, BUILTIN if app == "shortcuts" else "third-party"), uses or 0,
                          tuple(tags) if isinstance(tags, list) else tuple(_tags(tags)))
-                 for i, app, uses, tags in reader.rows("apis", "identifier, app, uses, tags", order="identifier"))
-    samples = reader.rows("samples", "sample_id, shortcut_id, apis", where="origin = 'seed' AND status = 'ok'",
-                          order="sample_id")
+                 for i, app, uses, tags in rows if not held_out(app, ood_share, split_seed))
+    samples = [(sample, sid, used) for sample, sid, used in reader.rows(
+        "samples", "sample_id, shortcut_id, apis", where="origin = 'seed' AND status = 'ok'", order="sample_id")
+        if trains_on(sid, {app_of.get(a, "shortcuts") for a in used or ()}, split_seed, ood_share)]
     ids = [s for _, s, _ in samples]
     shape = {i: (n, d) for i, n, d in reader.rows("shortcuts", "id, action_count, max_depth", ids=ids)}
     blocks: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -83,7 +90,7 @@ def plan(reader: ShardReader, settings: SpecsSettings) -> list[Batch]:
 
 def run(batch: Batch, reader: ShardReader, settings: SpecsSettings) -> Output:
     start, end = batch.items
-    inputs = load_inputs(reader)
+    inputs = load_inputs(reader, settings.split_seed, settings.ood_share)
     specs = make_specs(inputs, settings.seed, range(start, end), settings.mix)
     at, fingerprint = now(), inputs.fingerprint()
     rows = [{**s.row(), "inputs": fingerprint, "created_at": at} for s in specs]

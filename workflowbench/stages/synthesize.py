@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ..checks.splits import trains_on
 from ..code.from_code import from_code, function_map
 from ..code.view import training_view
 from ..llm import LLMConfig, Request
@@ -62,12 +63,14 @@ class SynthesizeSettings(Settings):
     llm: LLMConfig | None = None  # the annotate role's endpoint; None: offline recombination
     expanded: bool = False  # the queries come from the expand stage (its role has an endpoint)
     form: Form = "json"  # what the annotator is asked to answer: the JSON schema or Thought/Code
+    split_seed: int = Field(0, ge=0)  # the splits stage's: fragments come from training seeds only
+    ood_share: float = Field(0.05, ge=0, lt=1)
     unversioned = frozenset({"batch_size"})
 
     def version(self) -> Any:
         annotator = None if self.llm is None else [self.llm.base_url, self.llm.model, self.llm.sampling(),
                                                     load(PROMPT).version, self.form]
-        return [annotator, self.expanded]
+        return [annotator, self.expanded, self.split_seed, self.ood_share]
 
 
 def offline_model() -> str:
@@ -87,12 +90,16 @@ def plan(reader: ShardReader, settings: SynthesizeSettings) -> list[Batch]:
             for i in range(0, len(specs), size)]
 
 
-def load_library(reader: ShardReader) -> Library:
+def load_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.05) -> Library:
+    """The catalog and the fragments of the seeds of the training splits (``trains_on``)."""
     kinds = dict(reader.rows("apps", "bundle_id, kind"))
     apis = api_specs(reader.rows("apis", "identifier, app, json_schema, input_key, output_name"),
                      reader.rows("api_params", "identifier, key, type, required, default_value, enum_values, "
                                  "accepts_variables", order="identifier, position"), kinds)
-    seeds = dict(reader.rows("samples", "sample_id, shortcut_id", where="origin = 'seed' AND status = 'ok'"))
+    app_of = {i: a.app for i, a in apis.items()}
+    seeds = {s: sid for s, sid, used in reader.rows("samples", "sample_id, shortcut_id, apis",
+                                                      where="origin = 'seed' AND status = 'ok'")
+             if trains_on(sid, {app_of.get(a, "shortcuts") for a in used or ()}, split_seed, ood_share)}
     workflows = reader.workflows(sorted(set(seeds.values())))
     return Library(apis, {s: workflows[sid] for s, sid in sorted(seeds.items()) if sid in workflows})
 
@@ -103,7 +110,7 @@ def run(batch: Batch, reader: ShardReader, settings: SynthesizeSettings) -> Outp
     at, model = now(), offline_model()
     rows, held, queries = [], [], []
     if settings.llm is None or not settings.expanded:  # the recombined workflows are needed
-        lib, docs = load_library(reader), load_apis(reader)
+        lib, docs = load_library(reader, settings.split_seed, settings.ood_share), load_apis(reader)
     seen: dict[str, str] = {}  # code -> the sample that has it
     for spec in specs if settings.llm is None or not settings.expanded else ():
         row, found = synthesize(spec, lib, docs, functions, model, at)

@@ -1,0 +1,152 @@
+"""An independent re-check of the static rules on the published dataset: every sample the `dataset`
+view holds is checked again here, written apart from ``workflowbench.checks`` (its own walk of the
+actions' parameters, its own placeholder patterns, ``jsonschema`` called directly), so a bug in the
+gates does not hide itself. Nothing is run.
+
+    python -m benchmarks.recheck --warehouse PATH [--max-actions 300] [--max-tokens 16000]
+
+Prints the violations by rule (0 everywhere when the gates did their work) and writes
+benchmarks/results/recheck.json; exits 1 when any kept sample breaks a rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from benchmarks.common import ROOT
+from workflowbench import warehouse as wh
+from workflowbench.code.from_code import from_code, function_map
+
+LOOP = re.compile(r"Repeat (Item|Index)( \d+)?")
+ALWAYS = {"ExtensionInput", "Ask", "Clipboard", "CurrentDate", "DeviceDetails", "Input"}
+SETTERS = {"is.workflow.actions.setvariable", "is.workflow.actions.appendvariable"}
+MARKERS = re.compile(r"<[^<>\n]{0,60}, [\d,.]+ (bytes|KB|MB)>|more characters cut\]|more items>")
+BASE64 = re.compile(r"[A-Za-z0-9+/]{200,}")
+SKIP = {"UUID", "GroupingIdentifier", "WFControlFlowMode", "CustomOutputName"}
+
+
+def refs(value: Any) -> list[dict[str, Any]]:
+    """Every attachment dictionary inside a raw parameter value."""
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if isinstance(v.get("Type"), str) and ("OutputUUID" in v or "VariableName" in v or v["Type"] in ALWAYS):
+                out.append(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out
+
+
+def canonical(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: canonical(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [canonical(x) for x in v]
+    if isinstance(v, bytes):
+        return v.hex()
+    return v
+
+
+def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], functions: dict[str, str],
+               specs: dict[str, list[str]], max_actions: int, max_tokens: int) -> list[str]:
+    code = row["workflow_code"] or ""
+    try:
+        ast.parse(code)
+        wf = from_code(code, functions=functions)
+    except Exception as exc:  # the code must map: anything else is a violation
+        return [f"code-maps: {type(exc).__name__}"]
+    out = []
+    actions = [a.to_plist() for a in wf.actions]
+    idents = [a["WFWorkflowActionIdentifier"] for a in actions]
+    if not actions:
+        out.append("code-maps: no actions")
+    if any(i not in schemas for i in idents):
+        out.append("known-apis")
+    made: set[str] = set()
+    named: set[str] = set()
+    loops = 0
+    for raw in actions:
+        ident, params = raw["WFWorkflowActionIdentifier"], raw.get("WFWorkflowActionParameters") or {}
+        mode = params.get("WFControlFlowMode")
+        if ident.startswith("is.workflow.actions.repeat.") and mode == 2:
+            loops -= 1
+        if ident in schemas:
+            try:
+                jsonschema.validate(canonical({k: v for k, v in params.items() if k not in SKIP}), schemas[ident])
+            except jsonschema.ValidationError:
+                out.append("valid-parameters")
+        for key, value in params.items():
+            if key in ("UUID", "GroupingIdentifier"):
+                continue
+            for r in refs(value):
+                if r["Type"] == "ActionOutput" and r.get("OutputUUID") not in made:
+                    out.append("defined-before-use")
+                elif r["Type"] == "Variable":
+                    name = r.get("VariableName") or ""
+                    m = LOOP.fullmatch(name)
+                    if (m and int((m.group(2) or " 1").strip()) > loops) or (not m and name not in named):
+                        out.append("defined-before-use")
+        if isinstance(params.get("UUID"), str):
+            made.add(params["UUID"])
+        if ident in SETTERS and isinstance(params.get("WFVariableName"), str):
+            named.add(params["WFVariableName"])
+        if ident.startswith("is.workflow.actions.repeat.") and mode == 0:
+            loops += 1
+    if row["spec_id"] and not set(specs.get(row["spec_id"], ())) <= set(idents):
+        out.append("spec-apis")
+    if MARKERS.search(code) or BASE64.search(code) or re.search(r"(?<![\w'\"])b['\"]", code):
+        out.append("no-placeholders")
+    query = row["query"] or ""
+    names = {f for f, i in functions.items() if i in idents}
+    if not query.strip() or "`" in query or any(n in query for n in names) or \
+            re.search(r"\b[a-z]+_[a-z_]+\b", query) or re.search(r"\b[a-z]{2,}(\.[a-z0-9-]+){2,}\b", query):
+        out.append("clean-query")
+    chars = sum(len(row[k] or "") for k in ("query", "task_plan", "workflow_code"))
+    if not 1 <= len(actions) <= max_actions or chars // 4 > max_tokens:
+        out.append("size")
+    steps = len(re.findall(r"^\d+\.\s", row["task_plan"] or "", re.M)) or bool((row["task_plan"] or "").strip())
+    if not steps or steps > len(actions) + 1:
+        out.append("plan-steps")
+    return sorted(set(out))
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--warehouse", "-w", type=Path, default=wh.DEFAULT_WAREHOUSE)
+    parser.add_argument("--max-actions", type=int, default=300)
+    parser.add_argument("--max-tokens", type=int, default=16_000)
+    args = parser.parse_args(argv)
+    with wh.connect(args.warehouse) as con:
+        schemas = {i: json.loads(s) for i, s in con.execute("SELECT identifier, json_schema FROM apis").fetchall()}
+        specs = dict(con.execute("SELECT spec_id, apis FROM specs").fetchall())
+        cols = ["sample_id", "spec_id", "query", "task_plan", "workflow_code"]
+        rows = [dict(zip(cols, r)) for r in con.execute(f"SELECT {', '.join(cols)} FROM dataset").fetchall()]
+    functions = function_map(schemas)
+    broken: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for row in rows:
+        for rule in violations(row, schemas, functions, specs, args.max_actions, args.max_tokens):
+            broken[rule.split(":")[0]] += 1
+            examples.setdefault(rule, row["sample_id"])
+    result = {"warehouse": str(args.warehouse), "samples": len(rows), "violations": dict(broken),
+              "examples": examples}
+    out = ROOT / "benchmarks" / "results" / "recheck.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{len(rows):,} kept samples re-checked; violations: {dict(broken) or 'none'}")
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(1 if main()["violations"] else 0)
