@@ -18,7 +18,7 @@ from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
 from workflowbench.llm.preflight import check_endpoint
-from workflowbench.llm.roles import Role, check_roles, describe, endpoint
+from workflowbench.llm.roles import ROLES, Role, check_roles, describe, endpoint
 from workflowbench.quality import quality_markdown, sample_quality
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
@@ -29,6 +29,7 @@ from workflowbench.stages.ingest import DEFAULT_SOURCES, INGEST, check_sources
 from workflowbench.stages.judge import JUDGE
 from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.negatives import NEGATIVES
+from workflowbench.stages.refine import REFINE
 from workflowbench.stages.rules import RULES_STAGE
 from workflowbench.stages.specs import SPECS
 from workflowbench.stages.splits import SPLITS
@@ -36,7 +37,7 @@ from workflowbench.stages.synthesize import SYNTHESIZE
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
-PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, MIN_ACTIONS,
+PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, REFINE, MIN_ACTIONS,
                                     RULES_STAGE, DEDUP, JUDGE, SPLITS, NEGATIVES)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
@@ -115,7 +116,7 @@ def build_bench(
     check_sources(sources or DEFAULT_SOURCES)
     given = check_roles(roles)
     main = resolve(llm_base_url, model, llm_options)
-    ends = {role: endpoint(role, main, given.get(role)) for role in ("thoughts", "expand", "annotate", "judge")}
+    ends = {role: endpoint(role, main, given.get(role)) for role in ROLES}
     for url in {c.base_url: c for c in ends.values() if c is not None}.values():
         check_endpoint(url)
     for role, config in ends.items():
@@ -129,6 +130,7 @@ def build_bench(
         EXPAND.name: {"llm": ends["expand"]},
         SPECS.name: policy,
         SYNTHESIZE.name: {"llm": ends["annotate"], "expanded": ends["expand"] is not None, **policy},
+        REFINE.name: {"llm": ends["refine"]},
         JUDGE.name: {"llm": ends["judge"]},
     }, settings)
     done = {}

@@ -166,9 +166,9 @@ def test_build_writes_seed_samples_offline_then_through_an_endpoint(tmp_path: Pa
                                  ).fetchone()[0]
             stepped = con.execute("SELECT count(DISTINCT sample_id) FROM step_labels WHERE source = 'judge'"
                                   ).fetchone()[0]
-        # comments, plan, query per seed; expand, annotate per spec; a judge call and a steps call per sample no
-        # gate dropped (steps: when its code's lines match its actions)
-        assert judged > 0 and 0 < stepped <= judged and sent == 3 * seeds + 2 * 28 + judged + stepped
+        # comments, plan, query per seed; expand, annotate, refine per spec; a judge call and a steps call per
+        # sample no gate dropped (steps: when its code's lines match its actions)
+        assert judged > 0 and 0 < stepped <= judged and sent == 3 * seeds + 3 * 28 + judged + stepped
         rerun = CliRunner().invoke(app, args)
         assert rerun.exit_code == 0 and server.requests == sent  # the rerun sends nothing
     with wh.connect(target) as con:
@@ -211,7 +211,7 @@ def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_p
     from flows.build_bench import PIPELINE
 
     assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "expand", "synthesize",
-                                        "min-actions", "rules", "dedup", "judge", "splits",
+                                        "refine", "min-actions", "rules", "dedup", "judge", "splits",
                                         "negatives"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"

@@ -40,8 +40,8 @@ from workflowbench.warehouse.compare import VOLATILE, compare
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 CONCURRENCY = 4
-MADE = 17 * 3 + 28 * 2  # seeds x (comments, plan, query) + specs x (expand, annotate); then a judge call and a
-# steps call per sample no earlier gate dropped
+MADE = 17 * 3 + 28 * 3  # seeds x (comments, plan, query) + specs x (expand, annotate, refine); then a judge
+# call and a steps call per sample no earlier gate dropped
 MOMENTS = {  # what the test calls the instant -> the pause point the build stops at
     "ingest-shard-write": "shard-write:ingest@2",
     "between-batches": "batch-done:ingest@2",

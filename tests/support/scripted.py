@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from workflowbench.llm.client import REPAIR
+from workflowbench.synth.annotate import plan_steps
 
 LINES = re.compile(r"these lines: ([\d, ]+)\.")
 STUB = re.compile(r"^def (\w+)\(", re.MULTILINE)
@@ -25,6 +26,10 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
         return {"query": f"Help me with something about {theme.group(1).lower() if theme else 'my day'} "
                          "and show me what came of it."}
     system = body["messages"][0]["content"]
+    if name == "refine" or ("\nPlan:\n" in first_user and "\nCode:\n```python" in first_user):
+        plan = first_user.split("\nPlan:\n", 1)[1].split("\n\nCode:\n", 1)[0]
+        code = first_user.split("\nCode:\n```python\n", 1)[1].rsplit("\n```", 1)[0]
+        return {"plan": plan_steps(plan) or ["**Run** the workflow"], "code": code + "\n"}  # as it was
     if name == "steps" or "Label these lines:" in first_user:
         wanted = re.search(r"Label these lines: ([\d, ]+)\.", first_user)
         assert wanted, "a steps prompt names its lines"

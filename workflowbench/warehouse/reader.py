@@ -32,12 +32,13 @@ class ShardReader:
         return [str(root / shard / f"{name}.parquet") for shard in self.shards(name, stage)]
 
     def rows(self, name: str, columns: str = "*", *, where: str = "", ids: Iterable[str] | None = None,
-             by: str | None = None, order: str = "") -> list[tuple[Any, ...]]:
-        """``SELECT columns`` over the current rows of ``name``; ``ids`` keeps the rows whose ``by``
-        column (default: the table's first key column) is one of them."""
+             by: str | None = None, order: str = "", stages: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+        """``SELECT columns`` over the current rows of ``name`` (among the shards of ``stages`` only,
+        if given); ``ids`` keeps the rows whose ``by`` column (default: the table's first key column)
+        is one of them."""
         sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
         for _ in range(RETRIES):
-            files = self.files(name)
+            files = self.files(name) if stages is None else [f for st in stages for f in self.files(name, st)]
             if not files:
                 return []
             con = duckdb.connect()  # one per query: batches read from several threads
