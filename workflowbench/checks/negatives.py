@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..code.from_code import from_code
+from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow
 from .flow import data_flow
@@ -44,7 +45,8 @@ def _statements(code: str, catalog: Catalog) -> list[tuple[ast.stmt, ast.Call]]:
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, (ast.Assign, ast.Expr)) and node.lineno == node.end_lineno:
             call = node.value
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in catalog.functions:
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in catalog.functions \
+                    and catalog.functions[call.func.id] not in BLOCK_ACTIONS:  # a block's end is not a step to swap
                 out.append((node, call))
     return sorted(out, key=lambda p: p[0].lineno)
 
@@ -67,9 +69,10 @@ def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random) -> tuple
         assert isinstance(func, ast.Name)
         ident = catalog.functions[func.id]
         if kind == "wrong-api":
-            others = sorted(f for f, i in catalog.functions.items() if i != ident and catalog.apis.get(i)
-                            and catalog.apis[i].app == catalog.apis[ident].app) or sorted(
-                f for f, i in catalog.functions.items() if i != ident and i in catalog.apis)
+            usable = {f: i for f, i in catalog.functions.items() if i != ident and i in catalog.apis
+                      and i not in BLOCK_ACTIONS}
+            others = sorted(f for f, i in usable.items() if catalog.apis[i].app == catalog.apis[ident].app) \
+                or sorted(usable)
             if not others:
                 continue
             swapped = _replace(lines, func.lineno, func.col_offset, func.end_col_offset or 0, rng.choice(others))
@@ -136,6 +139,8 @@ def negatives(code: str, catalog: Catalog, sample_id: str, kinds: Sequence[str] 
                 kept = step_labels(from_code(code, functions=catalog.functions), catalog)
             except (ShortcutError, SyntaxError, RecursionError):
                 return out
+        if len(wf.actions) != len(kept) + (kind == "redundant-step"):  # the corruption changed more than a step
+            continue
         out.append(Negative(kind, at[-1], text, wf, tuple(_labels(wf, kept, lines, at[-1], kind))))
     return out
 

@@ -56,9 +56,16 @@ def run(batch: Batch, reader: ShardReader, settings: NegativesSettings) -> Outpu
     split = dict(reader.rows("splits", "sample_id, split", ids=batch.items))
     at = now()
     out: list[dict[str, Any]] = []
+    failures: dict[str, int] = {}
     for sample_id, code, query, plan_text in reader.rows("samples", "sample_id, workflow_code, query, task_plan",
                                                          ids=batch.items, where="status = 'ok'", order="sample_id"):
-        for n in negatives(code or "", catalog, f"{settings.seed}:{sample_id}", settings.kinds):
+        try:
+            made = negatives(code or "", catalog, f"{settings.seed}:{sample_id}", settings.kinds)
+        except Exception as exc:  # one odd sample must not stop its batch: it gets no negative
+            reason = f"error: {type(exc).__name__}"
+            failures[reason] = failures.get(reason, 0) + 1
+            continue
+        for n in made:
             out.append({"negative_id": f"{sample_id}~{n.kind}", "sample_id": sample_id, "split": split.get(sample_id),
                         "kind": n.kind, "position": n.position, "query": query, "task_plan": plan_text,
                         "workflow_code": n.code, "labels": [lb.label for lb in n.labels],
@@ -67,7 +74,7 @@ def run(batch: Batch, reader: ShardReader, settings: NegativesSettings) -> Outpu
     kinds: dict[str, int] = {}
     for row in out:
         kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
-    return Output({"negatives": out}, items=len(batch.items), counts=kinds)
+    return Output({"negatives": out}, items=len(batch.items), counts=kinds, failures=failures)
 
 
 NEGATIVES: Stage[NegativesSettings] = Stage(
