@@ -58,6 +58,9 @@ def test_a_good_sample_passes_every_rule(catalog: Catalog) -> None:
                                 "WFNotificationActionSound='loud')\n"), "invalid-parameter"),
     ("defined-before-use", sample("# Show\nis_workflow_actions_showresult(Text=f'{never_set}')\n"),
      "undefined-reference"),
+    ("defined-before-use", sample("# Log\nis_workflow_actions_health_quantity_log(WFQuantitySampleQuantity="
+                                  "quantity(dict(VariableName='never', Type='Variable'), 'kcal'))\n"),
+     "undefined-reference"),  # a raw reference in a quantity's magnitude
     ("no-placeholders", sample(GOOD + "# Set\nis_workflow_actions_showresult(Text='<PNG image, 34 KB>')\n"),
      "placeholder"),
     ("no-placeholders", sample(GOOD + "# Show\nis_workflow_actions_showresult(Text='" + "QUJD" * 60 + "')\n"),

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..shortcut.model import Workflow
-from ..shortcut.values import attachments
+from ..shortcut.values import dump_value
 
 SETTERS = frozenset({"is.workflow.actions.setvariable", "is.workflow.actions.appendvariable"})
 LOOPS = frozenset({"is.workflow.actions.repeat.count", "is.workflow.actions.repeat.each"})
@@ -46,17 +46,17 @@ def data_flow(wf: Workflow) -> list[Step]:
         for key, value in action.parameters.items():
             if key in ("UUID", "GroupingIdentifier"):
                 continue
-            for att in attachments(value):
-                if att.type == "ActionOutput":
-                    at = producers.get(att.output_uuid or "")
+            for kind, uuid, label, name in references(value):
+                if kind == "ActionOutput":
+                    at = producers.get(uuid or "")
                     if at is None:
-                        where = later.get(att.output_uuid or "")
-                        undefined.append(f"output {att.output_name or att.output_uuid!r}"
+                        where = later.get(uuid or "")
+                        undefined.append(f"output {label or uuid!r}"
                                          + (f" (made later, by action {where})" if where is not None else ""))
                     else:
                         uses.add(at)
-                elif att.type == "Variable":
-                    name = att.variable_name or ""
+                elif kind == "Variable":
+                    name = name or ""
                     loop = LOOP_VARIABLE.fullmatch(name)
                     if loop is not None:
                         level = int(loop.group(1) or 1)
@@ -67,8 +67,8 @@ def data_flow(wf: Workflow) -> list[Step]:
                         uses |= variables[name]
                     else:
                         undefined.append(f"variable {name!r}")
-                elif att.type not in ALWAYS:
-                    undefined.append(f"{att.type or 'untyped'} reference")
+                elif kind not in ALWAYS:
+                    undefined.append(f"{kind or 'untyped'} reference")
         out.append(Step(i, frozenset(uses), tuple(dict.fromkeys(undefined))))
         if action.uuid:
             producers[action.uuid] = i
@@ -79,6 +79,30 @@ def data_flow(wf: Workflow) -> list[Step]:
         if action.identifier in LOOPS and action.mode == START:
             loops.append((action.group, i))
     return out
+
+
+def references(value: object) -> list[tuple[str | None, str | None, str | None, str | None]]:
+    """(type, output UUID, output name, variable name) of every reference in a parameter value: the
+    parsed attachments, and raw reference dictionaries wherever they sit (a quantity's magnitude,
+    a dictionary left unparsed), found in the value's plist form."""
+    out = []
+    stack: list[object] = [dump_value(value)]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            kind = v.get("Type")
+            if isinstance(kind, str) and ("OutputUUID" in v or "VariableName" in v or kind in ALWAYS):
+                out.append((kind, _text(v.get("OutputUUID")), _text(v.get("OutputName")), _text(v.get("VariableName"))))
+                stack.extend(x for k, x in v.items() if k == "Aggrandizements")
+                continue
+            stack.extend(reversed(list(v.values())))
+        elif isinstance(v, list):
+            stack.extend(reversed(v))
+    return out
+
+
+def _text(v: object) -> str | None:
+    return v if isinstance(v, str) else None
 
 
 def _close(loops: list[tuple[str | None, int]], group: str | None) -> None:
