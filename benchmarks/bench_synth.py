@@ -6,7 +6,9 @@ as the synthesize stage makes it (code read back and checked, offline thoughts).
 
 The catalog is merged from ../shared/catalogs and the corpus, every distinct corpus shortcut is a
 seed, and ``--specs`` specs (default 500) are drawn once; each round then runs the three steps
-over them. Medians over rounds; benchmarks/results/bench_synth.json.
+over them. Medians over rounds; benchmarks/results/bench_synth.json. ``--steps`` also times each
+step of a sample as the stage makes it (milliseconds per sample): the recombination, the training
+view, reading the code back, the checks of what was read, and the thoughts.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from pathlib import Path
 from benchmarks.common import DEFAULT_CORPUS, report, representative
 from workflowbench import read_shortcut
 from workflowbench.catalog.build import build_catalog, tables
-from workflowbench.code.from_code import function_map
+from workflowbench.code.from_code import from_code, function_map
 from workflowbench.code.view import training_view
 from workflowbench.stages.synthesize import synthesize
-from workflowbench.synth.offline import Library, api_specs, build
-from workflowbench.synth.specs import ApiInfo, Inputs, SeedInfo, make_specs
-from workflowbench.thoughts.base import ApiDoc
+from workflowbench.synth.offline import Library, api_specs, build, problems
+from workflowbench.synth.specs import ApiInfo, Inputs, SeedInfo, Spec, make_specs
+from workflowbench.thoughts import offline as thoughts
+from workflowbench.thoughts.base import ApiDoc, Seed
+from workflowbench.thoughts.chunks import with_comments
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -35,6 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--specs", type=int, default=500)
+    parser.add_argument("--steps", action="store_true", help="also time each step of a sample")
     args = parser.parse_args(argv)
     if not (args.corpus / "MANIFEST.jsonl").exists():
         raise SystemExit(f"corpus not found at {args.corpus}")
@@ -79,6 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
         done = [synthesize(s, lib, docs, functions, "bench", datetime(2026, 1, 1))[0] for s in specs]
         times["sample"].append(time.perf_counter() - start)
     n = len(specs)
+    steps = {"steps_ms_per_sample": _steps(specs, lib, docs, functions, args.rounds)} if args.steps else {}
     return report("bench_synth", {
         "what": "offline synthesis per spec, one core",
         "seeds": len(seeds), "apis": len(apis), "specs": n,
@@ -87,7 +93,39 @@ def main(argv: list[str] | None = None) -> dict:
         "build_samples_per_s": round(n / statistics.median(times["build"]), 1),
         "build_and_code_samples_per_s": round(n / statistics.median(times["build_and_code"]), 1),
         "sample_samples_per_s": round(n / statistics.median(times["sample"]), 1),
+        **steps,
     }, args.rounds)
+
+
+def _steps(specs: list[Spec], lib: Library, docs: dict[str, ApiDoc], functions: dict[str, str], rounds: int
+           ) -> dict[str, float]:
+    """Milliseconds per sample of each step ``synthesize`` takes (the same calls), medians over rounds."""
+    def label(identifier: str) -> str | None:
+        doc = docs.get(identifier)
+        return doc.output_name if doc is not None else None
+
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(rounds):
+        spent: dict[str, float] = defaultdict(float)
+        for s in specs:
+            t0 = time.perf_counter()
+            built = build(lib, s)
+            t1 = time.perf_counter()
+            view = training_view(built.workflow, labels=label)
+            t2 = time.perf_counter()
+            back = from_code(view.code.code, source=s.spec_id, functions=functions)
+            t3 = time.perf_counter()
+            problems(back, s.apis, s.level, lib)
+            t4 = time.perf_counter()
+            th = thoughts.think(Seed(f"spec-{s.spec_id}", "", view.workflow, view.code, s.category), docs)
+            with_comments(view.code.code, th.comments)
+            t5 = time.perf_counter()
+            for step, a, b in (("build", t0, t1), ("training_view", t1, t2), ("read_back", t2, t3),
+                               ("checks", t3, t4), ("thoughts", t4, t5)):
+                spent[step] += b - a
+        for step, secs in spent.items():
+            times[step].append(secs)
+    return {step: round(1000 * statistics.median(v) / len(specs), 2) for step, v in times.items()}
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ knows (a catalog), the app bundle id in the call's own ``AppIntentDescriptor`` /
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
+import gc
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +38,7 @@ from ..shortcut.values import (
     dump_value,
     parse_value,
 )
+from . import fast_cst
 from .names import HELPERS, function_name, loop_variable, plain_identifier
 from .to_code import APPENDVAR, COMMENT, COMPARE, EACH, IF, MENU, REPEAT, SETVAR
 
@@ -68,6 +73,7 @@ def function_map(identifiers: Iterable[str]) -> dict[str, str]:
     return {function_name(ident): ident for ident in identifiers}
 
 
+@functools.lru_cache(maxsize=8192)  # the same few hundred ids in every code read
 def _id(n: int, kind: str) -> str:
     return str(uuid.uuid5(_NS, f"{kind}:{n}")).upper()
 
@@ -489,6 +495,8 @@ class _Reader:
 
     def value(self, node: cst.BaseExpression) -> Any:
         """A parameter value."""
+        if type(node) is cst.Name and node.value not in ("True", "False", "None"):
+            return Variable(self.base(node))  # what the checks below come to for a plain name
         if isinstance(node, cst.SimpleString):
             v = node.evaluated_value
             if isinstance(v, str) and node.quote in ("'''", '"""'):
@@ -598,11 +606,7 @@ class _Reader:
     def text(self, node: cst.FormattedString) -> Text:
         if "r" in node.prefix.lower() or "b" in node.prefix.lower():
             raise self.fail(node, "raw and byte f-strings are not supported")
-        try:
-            evaluated = ast.parse(self.module.code_for_node(node).strip(), mode="eval").body
-        except SyntaxError as exc:  # pragma: no cover - libcst accepted it
-            raise self.fail(node, f"f-string: {exc.msg}") from exc
-        constants = [v.value for v in evaluated.values if isinstance(v, ast.Constant)]  # type: ignore[attr-defined]
+        constants = self.literals(node)
         parts: list[str | Attachment] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
@@ -612,6 +616,14 @@ class _Reader:
                     raise self.fail(part, "conversions and format specs are not supported")
                 parts.append(self.attachment(part.expression))
         return Text(parts, True)
+
+    def literals(self, node: cst.FormattedString) -> list[Any]:
+        """The literal parts of an f-string, evaluated (by ``ast``: libcst keeps them as written)."""
+        try:
+            evaluated = ast.parse(self.module.code_for_node(node).strip(), mode="eval").body
+        except SyntaxError as exc:  # pragma: no cover - libcst accepted it
+            raise self.fail(node, f"f-string: {exc.msg}") from exc
+        return [v.value for v in evaluated.values if isinstance(v, ast.Constant)]  # type: ignore[attr-defined]
 
     def dictionary(self, node: cst.Dict) -> Dictionary:
         items = []
@@ -737,6 +749,37 @@ class _Reader:
         raise self.fail(node, f"not a value this code can hold: {type(node).__name__}")
 
 
+class _FastReader(_Reader):
+    """The reader over the nodes ``fast_cst`` builds: any failure hands the code to libcst, so
+    errors (and their lines) are always libcst's."""
+
+    def __init__(self, built: fast_cst.Builder, module: fast_cst.Module, source: str, functions: Mapping[str, str],
+                 labels: Callable[[str], str | None] | None) -> None:
+        super().__init__(module, source, functions, labels)  # type: ignore[arg-type]
+        self.built = built
+
+    def fail(self, node: cst.CSTNode | None, detail: str) -> CodeError:
+        raise fast_cst.Uncovered(detail)
+
+    def literals(self, node: cst.FormattedString) -> list[Any]:
+        return list(self.built.constants[id(node)])  # read off the ast tree already parsed
+
+
+def _read_fast(code: str, tree: ast.Module, source: str, functions: Mapping[str, str],
+               labels: Callable[[str], str | None] | None) -> list[Action] | None:
+    """The actions of ``code`` read from its ``ast`` tree, or None when libcst must read it."""
+    try:
+        built = fast_cst.Builder(code)
+        module = built.module(tree)
+        reader = _FastReader(built, module, source, functions, labels)
+        reader.scan(module.body)
+        reader.comments(module.header)
+        reader.body(module.body, module.footer)
+    except Exception:  # not covered, or an error: libcst reads it again and says what is wrong
+        return None
+    return reader.actions
+
+
 _NO = object()
 _ITEM_KINDS = {str: 0, Text: 0, Dictionary: 1, Array: 2}
 
@@ -799,29 +842,69 @@ def _walk_statements(statements: Iterable[cst.CSTNode]):
                 yield from _walk_statements(case.body.body)
 
 
-def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str] | None = None,
-              labels: Callable[[str], str | None] | None = None, name: str = "") -> Workflow:
-    """Read Python-style code back into a workflow. ``functions`` maps function names to identifiers
-    the plain rule cannot give back (see ``function_map``)."""
-    # Python's own parser first (it only parses): its errors name the line, and it refuses nesting
-    # deep enough to overflow libcst's native parser, null bytes and the like.
-    try:
-        ast.parse(code, filename=source)
-    except SyntaxError as exc:
-        raise CodeError(source, exc.lineno or 0, exc.msg) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise CodeError(source, 0, f"cannot parse: {exc}") from None
+def _read_libcst(code: str, source: str, functions: Mapping[str, str],
+                 labels: Callable[[str], str | None] | None) -> list[Action]:
+    """The actions of ``code`` read from libcst's own tree (what ``_read_fast`` must agree with)."""
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
         raise CodeError(source, exc.editor_line, exc.message) from None
-    reader = _Reader(module, source, functions or {}, labels)
+    reader = _Reader(module, source, functions, labels)
     try:
         reader.scan(module.body)
         reader.comments(module.header)
         reader.body(module.body, module.footer)
     except RecursionError:
         raise CodeError(source, 0, "nested too deeply") from None
-    wf = Workflow(actions=reader.actions, source=source)
+    return reader.actions
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a code is parsed and read: the trees (tens of thousands
+    of nodes for a long shortcut) hold no cycles and die with the read, and collections in between
+    would walk them again and again, and push them into the oldest generation, whose full
+    collections walk the whole heap. Reads in several threads overlap: the first in turns the
+    collector off, the last out restores the state the first found."""
+    global _paused, _resume
+    with _pause_lock:
+        if _paused == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                gc.enable()
+
+
+_pause_lock = threading.Lock()
+_paused = 0  # reads under way in this process
+_resume = False  # whether the collector was on when the first of them began
+
+
+def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str] | None = None,
+              labels: Callable[[str], str | None] | None = None, name: str = "") -> Workflow:
+    """Read Python-style code back into a workflow. ``functions`` maps function names to identifiers
+    the plain rule cannot give back (see ``function_map``)."""
+    # Python's own parser first (it only parses): its errors name the line, and it refuses nesting
+    # deep enough to overflow libcst's native parser, null bytes and the like.
+    with _collector_paused():
+        try:
+            tree = ast.parse(code, filename=source)
+        except SyntaxError as exc:
+            raise CodeError(source, exc.lineno or 0, exc.msg) from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise CodeError(source, 0, f"cannot parse: {exc}") from None
+        # That tree, turned into the libcst nodes the reader needs, reads most code (fast_cst); the
+        # rest is parsed again by libcst.
+        actions = _read_fast(code, tree, source, functions or {}, labels)
+        del tree
+    if actions is None:
+        actions = _read_libcst(code, source, functions or {}, labels)
+    wf = Workflow(actions=actions, source=source)
     wf.name = name
     return wf

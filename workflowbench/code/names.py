@@ -15,6 +15,7 @@ Rules (documented in docs/CODE.md):
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import unicodedata
@@ -35,6 +36,7 @@ _LOOP = re.compile(r"Repeat (Item|Index)(?: ([1-9]\d*))?")
 _LOOP_NAME = re.compile(r"Repeat_(Item|Index)(?:_([1-9]\d*))?")
 
 
+@functools.lru_cache(maxsize=8192)  # asked for every action, by the writer, the reader and the thoughts
 def function_name(identifier: str) -> str:
     """The plain rule: every character that cannot appear in a Python name becomes ``_``."""
     name = _INVALID.sub("_", identifier)

@@ -132,6 +132,19 @@ def _decoded(s: str) -> bytes | None:
         return None
 
 
+# Where a value sits in an action's parameters, built only when a placeholder names it: (parent, key).
+_Path = tuple[Any, Any]
+
+
+def _joined(path: _Path | None) -> str:
+    """'WFItems/2/WFValue' of (((None, 'WFItems'), 2), 'WFValue')."""
+    keys: list[str] = []
+    while path is not None:
+        path, key = path
+        keys.append(str(key))
+    return "/".join(reversed(keys))
+
+
 class _Views:
     def __init__(self, position: int, out: list[Placeholder], text_limit: int = TEXT_LIMIT,
                  list_limit: int = LIST_LIMIT) -> None:
@@ -140,11 +153,13 @@ class _Views:
         self.text_limit = text_limit
         self.list_limit = list_limit
 
-    def note(self, path: list[str], kind: str, size: int, digest: str, text: str) -> str:
-        self.out.append(Placeholder(self.position, "/".join(path), kind, size, digest, text))
+    def note(self, path: _Path, kind: str, size: int, digest: str, text: str) -> str:
+        self.out.append(Placeholder(self.position, _joined(path), kind, size, digest, text))
         return text
 
-    def string(self, s: str, path: list[str]) -> str:
+    def string(self, s: str, path: _Path) -> str:
+        if len(s) < BLOB_MIN and len(s) <= self.text_limit:  # most texts: no blob, nothing to cut
+            return s
         url = _DATA_URL.match(s)
         if url and len(s) >= BLOB_MIN:
             data = _base64(s[url.end():]) or b""
@@ -163,7 +178,7 @@ class _Views:
             return s[:self.text_limit] + marker
         return s
 
-    def value(self, v: Any, path: list[str]) -> Any:
+    def value(self, v: Any, path: _Path) -> Any:
         """``v`` (a raw plist value) with its blobs replaced."""
         if type(v) is bytes:
             kind = _kind(v)
@@ -175,27 +190,31 @@ class _Views:
             text = MORE_ITEMS.format(more=len(v) - n)
             marker = _list_marker(v, text) if len(v) > n else None
             if marker is None:
-                return [self.value(x, [*path, str(i)]) for i, x in enumerate(v)]
-            kept = [self.value(x, [*path, str(i)]) for i, x in enumerate(v[:n])]
+                return [self.value(x, (path, i)) for i, x in enumerate(v)]
+            kept = [self.value(x, (path, i)) for i, x in enumerate(v[:n])]
             digest = hashlib.sha256(repr(v[n:]).encode("utf-8", "surrogatepass")).hexdigest()
-            self.note([*path, str(n)], "items", len(v) - n, digest, text)
+            self.note((path, n), "items", len(v) - n, digest, text)
             return [*kept, marker]
         if type(v) is dict:
             if v.get("WFSerializationType") == "WFTextTokenString":
                 return self.text(v, path)
-            return {k: self.value(x, [*path, str(k)]) for k, x in v.items()}
+            return {k: self.value(x, (path, k)) for k, x in v.items()}
         return v
 
-    def text(self, raw: dict[str, Any], path: list[str]) -> Any:
+    def text(self, raw: dict[str, Any], path: _Path) -> Any:
         """A text token: its plain pieces between variables are replaced or cut one by one (through
         the model, which maps the UTF-16 offsets of the variables)."""
+        inner = raw.get("Value")
+        whole = inner.get("string") if type(inner) is dict else None
+        if type(whole) is not str or (len(whole) < BLOB_MIN and len(whole) <= self.text_limit):
+            return raw  # its pieces are shorter still (or it is malformed): nothing to replace
         try:
             t = parse_value(raw)
         except Exception:  # a malformed token stays as it is
             return raw
         if type(t) is not Text:
             return raw
-        parts = [self.string(part, [*path, "Value", "string", str(i)]) if type(part) is str else part
+        parts = [self.string(part, (((path, "Value"), "string"), i)) if type(part) is str else part
                  for i, part in enumerate(t.parts)]
         if parts == t.parts:
             return raw
@@ -293,11 +312,12 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
             dropped.extend((i, k) for k in params if k in drop)
             found: list[Placeholder] = []
             views = _Views(i, found)
-            kept = {k: v if k in STRUCTURE else views.value(v, [k]) for k, v in params.items() if k not in drop}
+            kept = {k: v if k in STRUCTURE else views.value(v, (None, k)) for k, v in params.items() if k not in drop}
             if len(repr(kept)) > ACTION_LIMIT:  # much data in small pieces: keep less of each
                 found.clear()
                 views = _Views(i, found, TEXT_LIMIT // 4, LIST_LIMIT // 5)
-                kept = {k: v if k in STRUCTURE else views.value(v, [k]) for k, v in params.items() if k not in drop}
+                kept = {k: v if k in STRUCTURE else views.value(v, (None, k)) for k, v in params.items()
+                        if k not in drop}
             placeholders.extend(found)
             params = kept
             if code is not None and type(params.get("WFCondition")) is str:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import random
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +36,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from ..catalog.schema import DEFS, DRAFT
+from ..catalog.validate import is_variable
 from ..code.inputs import INPUT_KEYS
 from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.model import Workflow, canonical
@@ -58,6 +60,9 @@ MAX_REUSE = 2  # times one seed fragment may appear in a workflow
 _SHORTCUT_INPUT = {"WFSerializationType": "WFTextTokenAttachment", "Value": {"Type": "ExtensionInput"}}
 _ALLOWED_SOURCES = frozenset({"ActionOutput", "ExtensionInput", "Clipboard", "CurrentDate", "DeviceDetails", "Ask",
                               "Input"})
+# uuid.UUID(int=x, version=4): the RFC 4122 variant and the version in their bits
+_VERSION_MASK = ~((0xC000 << 48) | (0xF000 << 64))
+_VERSION_4 = (0x8000 << 48) | (4 << 76)
 
 
 @dataclass(frozen=True)
@@ -74,13 +79,58 @@ class ApiSpec:
     output_name: str | None = None
 
 
+# Keywords of a catalog schema (catalog.schema.json_schema) that say nothing about an instance.
+_ANNOTATIONS = frozenset({"title", "description", "default"})
+_ROOT_KEYS = frozenset({"$schema", "title", "description", "type", "properties", "required", "additionalProperties",
+                        "$defs"})
+_VARIABLE_REF = {"$ref": "#/$defs/variable"}
+_ANY, _OR_VARIABLE, _SCHEMA = 0, 1, 2  # how a parameter is checked: not at all, a variable passes, by its schema
+SEEN_LIMIT = 50_000  # parameter verdicts a Library remembers before it starts over (some MB at most)
+_SEEN_REPR = 500  # longer values are checked each time rather than remembered
+
+
+class _Check:
+    """One API's schema check. A catalog schema (an object of ``properties``, ``required`` keys, any
+    other key allowed) accepts parameters when each listed one passes its own subschema: those are
+    checked one by one, as the whole schema's ``properties`` keyword does (``descend``), which lets
+    a verdict be remembered and a variable pass a parameter that takes variables without the schema
+    (``is_variable`` is exactly ``$defs/variable``). Any other schema is checked whole."""
+
+    __slots__ = ("parts", "required", "whole")
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.whole = Draft202012Validator(dict(schema))
+        self.parts: dict[str, tuple[int, Any]] | None = None
+        self.required: tuple[str, ...] = ()
+        props, required, defs = schema.get("properties"), schema.get("required", []), schema.get("$defs")
+        if not (schema.keys() <= _ROOT_KEYS and schema.get("type") == "object"
+                and schema.get("additionalProperties", True) is True and schema.get("$schema", DRAFT) == DRAFT
+                and type(props) is dict and type(required) is list and all(type(k) is str for k in required)
+                and "$id" not in json.dumps(schema, default=str)):  # no other base URI for the subschemas' $ref
+            return
+        variables = type(defs) is dict and all(defs.get(k) == DEFS[k] for k in ("variable", "attachment"))
+        parts: dict[str, tuple[int, Any]] = {}
+        for key, sub in props.items():
+            if type(sub) is dict and sub.keys() <= _ANNOTATIONS:
+                parts[key] = (_ANY, sub)
+            elif variables and type(sub) is dict and sub.keys() <= _ANNOTATIONS | {"anyOf"} \
+                    and type(sub.get("anyOf")) is list and _VARIABLE_REF in sub["anyOf"]:
+                parts[key] = (_OR_VARIABLE, sub)
+            else:
+                parts[key] = (_SCHEMA, sub)
+        self.parts = parts
+        self.required = tuple(required)
+
+
 @dataclass
 class Library:
     """Fragments of the seed workflows by API, and the seeds' plain stretches, built once."""
 
     apis: Mapping[str, ApiSpec]
     seeds: Mapping[str, Workflow]  # sample id -> workflow
-    _validators: dict[str, Draft202012Validator] = field(default_factory=dict)
+    _validators: dict[str, _Check] = field(default_factory=dict)
+    # (API, key, repr of the JSON value) -> whether that parameter's subschema accepts it; bounded
+    _seen: dict[tuple[str, str, str], bool] = field(default_factory=dict)
 
     def valid(self, raw: Mapping[str, Any]) -> bool:
         """An action (raw plist) whose API is in the catalog and whose parameters its schema accepts."""
@@ -90,9 +140,34 @@ class Library:
             return False
         check = self._validators.get(api.identifier)
         if check is None:
-            check = self._validators[api.identifier] = Draft202012Validator(dict(api.schema))
+            check = self._validators[api.identifier] = _Check(api.schema)
         params = raw.get("WFWorkflowActionParameters") or {}
-        return check.is_valid(canonical({k: v for k, v in params.items() if k not in STRUCTURAL_KEYS}))
+        parts = check.parts
+        if parts is None:
+            return check.whole.is_valid(canonical({k: v for k, v in params.items() if k not in STRUCTURAL_KEYS}))
+        for key in check.required:
+            if key not in params or key in STRUCTURAL_KEYS:
+                return False
+        seen = self._seen
+        for key, v in params.items():
+            part = parts.get(key)
+            if part is None or part[0] == _ANY or key in STRUCTURAL_KEYS:
+                continue
+            v = canonical(v)
+            if part[0] == _OR_VARIABLE and is_variable(v):
+                continue
+            text = repr(v)
+            memo = (api.identifier, key, text) if len(text) <= _SEEN_REPR else None
+            ok = seen.get(memo) if memo is not None else None
+            if ok is None:
+                ok = next(check.whole.descend(v, part[1]), None) is None
+                if memo is not None:
+                    if len(seen) >= SEEN_LIMIT:
+                        seen.clear()
+                    seen[memo] = ok
+            if not ok:
+                return False
+        return True
 
     @cached_property
     def by_app(self) -> dict[str, list[str]]:
@@ -147,6 +222,15 @@ class Library:
             if len(seen) > MAX_FRAGMENT:
                 return None
         return sorted(seen)
+
+    def template(self, key: tuple[str, int], raws: list[dict[str, Any]]) -> _Template:
+        """The copying template of the fragment or stretch at ``key`` ((seed, index) of a fragment,
+        (seed, -1 - start) of a stretch), made on first use; at most one per fragment and stretch."""
+        cached: dict[tuple[str, int], _Template] = self.__dict__.setdefault("_templates", {})
+        got = cached.get(key)
+        if got is None:
+            got = cached[key] = _Template(raws)
+        return got
 
     def stretches(self, sid: str) -> list[tuple[int, list[dict[str, Any]]]]:
         """(start, actions) of the closed runs of 2-6 plain, valid actions of seed ``sid`` (no
@@ -210,15 +294,21 @@ class _Builder:
                        if a.identifier in self.lib.fragments and a.identifier not in _NOT_FILLER})
 
     def fresh(self) -> str:
+        """``str(uuid.UUID(int=<128 random bits>, version=4)).upper()``, without the UUID object."""
         self.count += 1
-        return str(uuid.UUID(int=self.ids.getrandbits(128), version=4)).upper()
+        x = self.ids.getrandbits(128) & _VERSION_MASK | _VERSION_4
+        h = f"{x:032X}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    def copy(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def copy(self, raws: list[dict[str, Any]], key: tuple[str, int] | None = None) -> list[dict[str, Any]]:
         """The fragment with fresh output ids (references inside it follow); a new copy of every
-        container, so no two uses share one."""
+        container, so no two uses share one. ``key``: the fragment's or stretch's place in the
+        library, whose template (``Library.template``) makes the copy."""
         ids = {r["WFWorkflowActionParameters"]["UUID"]: self.fresh() for r in raws
                if type((r.get("WFWorkflowActionParameters") or {}).get("UUID")) is str}
-        out = _replace(raws, ids)
+        out = self.lib.template(key, raws).copy(ids) if key is not None else None
+        if out is None:
+            out = _replace(raws, ids)
         for r in out:
             params = r.setdefault("WFWorkflowActionParameters", {})
             if type(params.get("UUID")) is not str:
@@ -234,7 +324,7 @@ class _Builder:
             sid, i, raws = got[self.rng.randrange(len(got))]
             self.used[sid] += 1
             self.reused[(sid, i)] += 1
-            return self.copy(raws)
+            return self.copy(raws, (sid, i))
         if self.reused[(ident, 0)] >= MAX_REUSE:  # a call made from the schema says the same each time
             return None
         self.reused[(ident, 0)] += 1
@@ -275,7 +365,7 @@ class _Builder:
                 start, raws = runs[self.rng.randrange(len(runs))]
                 self.used[sid] += 1
                 self.reused[(sid, -1 - start)] += 1
-                return self.copy(raws)
+                return self.copy(raws, (sid, -1 - start))
         # every stretch used: a fragment (from any seed) of an API the examples use
         used = self.example_apis
         for ident in self.rng.sample(used, min(len(used), 4)):
@@ -283,6 +373,49 @@ class _Builder:
             if got:
                 return self.fragment(ident)
         return None
+
+
+class _Template:
+    """A fragment (or stretch) ready to be copied: its plists marshalled (a C-speed deep copy: format
+    2 shares no container between two places) and where the strings that are its own output ids sit
+    (what ``_replace`` swaps for fresh ones)."""
+
+    __slots__ = ("blob", "spots")
+
+    def __init__(self, raws: list[dict[str, Any]]) -> None:
+        own = {r["WFWorkflowActionParameters"]["UUID"] for r in raws
+               if type((r.get("WFWorkflowActionParameters") or {}).get("UUID")) is str}
+        self.spots: list[tuple[tuple[Any, ...], str]] = []  # (path from the list of plists, the id there)
+        _spots(raws, own, (), self.spots)
+        try:
+            self.blob: bytes | None = marshal.dumps(raws, 2)
+            if marshal.loads(self.blob) != raws:  # a NaN (equal to nothing): copied by _replace
+                self.blob = None
+        except ValueError:  # dates (and anything else marshal does not take): copied by _replace
+            self.blob = None
+
+    def copy(self, ids: Mapping[str, str]) -> list[dict[str, Any]] | None:
+        if self.blob is None:
+            return None
+        out = marshal.loads(self.blob)
+        for path, old in self.spots:
+            where = out
+            for k in path[:-1]:
+                where = where[k]
+            where[path[-1]] = ids.get(old, old)
+        return out
+
+
+def _spots(value: Any, own: set[str], path: tuple[Any, ...], out: list[tuple[tuple[Any, ...], str]]) -> None:
+    """The paths of the strings of ``own`` in ``value``, where ``_replace`` looks (dict values, list items)."""
+    if type(value) is dict:
+        for k, v in value.items():
+            _spots(v, own, (*path, k), out)
+    elif type(value) is list:
+        for i, v in enumerate(value):
+            _spots(v, own, (*path, i), out)
+    elif type(value) is str and value in own:
+        out.append((path, value))
 
 
 def _replace(value: Any, ids: Mapping[str, str]) -> Any:

@@ -3,6 +3,7 @@ built-ins, and a generic sentence from the catalog for the rest."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -217,7 +218,12 @@ def _description(name: str, doc: ApiDoc | None) -> str | None:
     names: some catalog descriptions belong to another action)."""
     if doc is None or not doc.description:
         return None
-    first = flat(doc.description).split(". ")[0].rstrip(".")
+    return _first_sentence(name, doc.description)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few hundred APIs in every workflow
+def _first_sentence(name: str, description: str) -> str | None:
+    first = flat(description).split(". ")[0].rstrip(".")
     if not first or len(first) > 90:
         return None
     stem = {w.lower().rstrip("s")[:6] for w in re.findall(r"[A-Za-z]{3,}", name)} - _STOPWORDS
@@ -272,13 +278,22 @@ _VARIANTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple((re.compi
 
 
 _SAME_TWICE = re.compile(r"(`[^`]+`) to \1(?![\w`])")
+# The variants by the first three characters of the literal text each pattern starts with (a text
+# that starts otherwise cannot match it), in their order.
+_LITERAL_START = re.compile(r"[^\\()\[\].?*+{|^$]*")
+_BY_START: dict[str, list[tuple[re.Pattern[str], tuple[str, ...]]]] = {}
+for _variant in _VARIANTS:
+    _start = _LITERAL_START.match(_variant[0].pattern).group()  # type: ignore[union-attr]
+    assert len(_start) >= 3, _variant[0].pattern
+    _BY_START.setdefault(_start[:3], []).append(_variant)
 
 
 def vary(text: str, salt: int) -> str:
     """``text`` in the wording ``salt`` picks, when its shape is a frequent one. 'X to X' (a rename
     or a copy onto itself) says what happens instead."""
-    text = _SAME_TWICE.sub(r"\1, leaving it as it is", text)
-    for pattern, forms in _VARIANTS:
+    if "` to `" in text:  # what _SAME_TWICE needs to match at all
+        text = _SAME_TWICE.sub(r"\1, leaving it as it is", text)
+    for pattern, forms in _BY_START.get(text[:3], ()):
         m = pattern.fullmatch(text)
         if m is not None:
             form = forms[salt % len(forms)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..shortcut.model import BUILTIN_PREFIX, Action
@@ -17,7 +18,11 @@ SPACES = re.compile(r"\s+")
 def flat(s: str) -> str:
     """One printable line: line breaks, control and format characters become spaces."""
     if not s.isprintable():
-        s = "".join(c if c.isprintable() or c == "\u200d" else " " for c in s)
+        s = s.replace("\n", " ").replace("\t", " ").replace("\r", " ")  # what the loop below makes of them
+        if not s.isprintable():
+            s = "".join(c if c.isprintable() or c == "\u200d" else " " for c in s)
+    elif "  " not in s:  # the only whitespace a printable text holds is the space: nothing to squeeze
+        return s.strip(" ")
     return SPACES.sub(" ", s).strip()
 
 
@@ -138,6 +143,7 @@ def _segment(word: str) -> list[str]:
     return result[1] if result is not None else [word]
 
 
+@functools.lru_cache(maxsize=8192)  # the same identifiers in every workflow
 def derived_name(identifier: str) -> str:
     """A readable name from the identifier alone: 'is.workflow.actions.downloadurl' -> 'download URL',
     'com.agiletortoise.Drafts5.CaptureIntent' -> 'Capture'."""
@@ -178,6 +184,8 @@ _GENERIC_LAST = frozenset({"app", "ios", "mac", "mobile", "iphone", "ipad", "mac
 
 def app_name(action: Action) -> str | None:
     """The display name of a third-party (or Apple) app an action belongs to; None for built-ins."""
+    if action.identifier.startswith(BUILTIN_PREFIX):  # what Action.app checks first
+        return None
     bundle = action.app
     if bundle == "shortcuts":
         return None
@@ -185,6 +193,12 @@ def app_name(action: Action) -> str | None:
         desc = action.parameters.get(key)
         if isinstance(desc, dict) and isinstance(desc.get("Name"), str) and desc["Name"].strip():
             return clip(flat(desc["Name"]), 30)
+    return bundle_name(bundle)
+
+
+@functools.lru_cache(maxsize=4096)  # asked for every action of an app, by comments, plan and query
+def bundle_name(bundle: str) -> str | None:
+    """The display name of an app from its bundle id."""
     if bundle in APPLE_APPS:
         return APPLE_APPS[bundle]
     parts = [p for p in bundle.removeprefix("maccatalyst.").split(".") if p]
@@ -211,6 +225,7 @@ VERBS = frozenset((
 ).split())
 
 
+@functools.lru_cache(maxsize=8192)  # names and labels recur in every workflow
 def label_words(label: str) -> str:
     """A label inside a sentence: 'Key Path' -> 'key path'; 'URL' and 'iCloud' stay."""
     return " ".join(w.lower() if w[1:].islower() or len(w) == 1 else w for w in label.split())
