@@ -57,7 +57,8 @@ def test_a_wheel_in_a_fresh_venv_builds_and_publishes(tmp_path: Path) -> None:
     result = json.loads(run.stdout)
     assert result["shortcuts"] == 17 and result["samples"] == {"ok": 17} and result["code"]["failed"] == 0
     assert (work / "out" / "w.duckdb").is_file()
-    query = subprocess.run([str(venv / "bin" / "workflowbench"), "sql", "SELECT count(*) AS n FROM verdicts",
+    query = subprocess.run([str(venv / "bin" / "workflowbench"), "sql",
+                            "SELECT count(*) AS n FROM verdicts WHERE gate = 'min-actions'",
                             "-w", "out/w.duckdb", "-f", "json"], cwd=work, env=env, check=True,
                            capture_output=True, text=True)
     assert json.loads(query.stdout) == [{"n": 17 + 28}]  # the seeds and the default 28 synthetic samples
