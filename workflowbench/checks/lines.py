@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+
+from ..code.names import HELPERS
 
 COMMENT_ACTION = re.compile(r"\s*# '''")  # from_code: a comment action, not a note
+
+
+def calls_action(functions: Mapping[str, str]) -> Callable[[str], bool]:
+    """Whether a called name is an action, by from_code's rule: a catalog function, or a name of
+    three or more underscore-joined parts that is not one of the code format's helpers."""
+    def is_action(name: str) -> bool:
+        return name not in HELPERS and (name in functions or (name.count("_") >= 2 and "" not in name.split("_")))
+    return is_action
 
 
 def action_lines(code: str, count: int, is_action: Callable[[str], bool]) -> list[int | None]:

@@ -18,9 +18,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..checks.lines import action_lines
+from ..checks.lines import action_lines, calls_action
 from ..code.from_code import from_code, function_map
-from ..code.names import HELPERS
 from ..llm import LLMConfig, Request
 from ..llm import client as llm
 from ..llm.cache import WarehouseCache
@@ -103,9 +102,7 @@ def step_labels(rows: Sequence[dict[str, Any]], stubs: Mapping[str, str], reader
     prompt = load(STEPS)
     functions = function_map(i for (i,) in reader.rows("apis", "identifier"))
 
-    def is_action(name: str) -> bool:
-        return name not in HELPERS and (name in functions or (name.count("_") >= 2 and "" not in name.split("_")))
-
+    is_action = calls_action(functions)
     work, requests = [], []
     for r in rows:
         code = r["workflow_code"] or ""

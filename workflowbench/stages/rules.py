@@ -12,10 +12,9 @@ from typing import Any
 from pydantic import Field
 
 from ..checks.labels import step_labels
-from ..checks.lines import action_lines
+from ..checks.lines import action_lines, calls_action
 from ..checks.rules import RULES, Bounds, Catalog, read
 from ..code.from_code import function_map
-from ..code.names import HELPERS
 from ..shortcut.model import Workflow
 from ..synth.offline import api_specs
 from ..warehouse.reader import ShardReader
@@ -90,9 +89,7 @@ def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:
 def label_rows(sample_id: str, wf: Workflow, code: str, catalog: Catalog, at: datetime) -> list[dict[str, Any]]:
     functions = catalog.functions
 
-    def is_action(name: str) -> bool:  # as from_code reads a called name
-        return name not in HELPERS and (name in functions or (name.count("_") >= 2 and "" not in name.split("_")))
-
+    is_action = calls_action(functions)
     lines = action_lines(code, len(wf.actions), is_action)
     return [{"sample_id": sample_id, "position": lb.position, "line": lb.line,
              "identifier": wf.actions[lb.position].identifier, "label": lb.label, "reason": lb.reason,

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..checks.lines import action_lines as code_lines
+from ..checks.lines import calls_action
 from ..code.from_code import from_code
-from ..code.names import HELPERS
 from ..code.view import training_view
 from ..llm.prompts import Prompt
 from ..shortcut.errors import ShortcutError
@@ -34,9 +34,7 @@ def messages(prompt: Prompt, query: str, plan: str, code: str, stubs: Sequence[s
 def comment_of(code: str, wf: Workflow, functions: Mapping[str, str]) -> list[str | None] | None:
     """Each action's comment (the ``#`` line right above its line), or None when the lines cannot be
     matched to the actions."""
-    def is_action(name: str) -> bool:
-        return name not in HELPERS and (name in functions or (name.count("_") >= 2 and "" not in name.split("_")))
-
+    is_action = calls_action(functions)
     lines = code_lines(code, len(wf.actions), is_action)
     if None in lines:
         return None
