@@ -65,6 +65,7 @@ def test_a_good_sample_passes_every_rule(catalog: Catalog) -> None:
      "placeholder"),
     ("no-placeholders", sample(GOOD + "# Show\nis_workflow_actions_showresult(Text='" + "QUJD" * 60 + "')\n"),
      "blob"),
+    ("no-placeholders", sample(GOOD + "# Show\nis_workflow_actions_showresult(Text=b'\\x89PNG')\n"), "blob"),
     ("clean-query", sample(query="Run is_workflow_actions_getbatterylevel and show it."), "query-leak"),
     ("clean-query", sample(query="   "), "no-query"),
     ("plan-steps", sample(plan=""), "no-plan"),
@@ -74,6 +75,11 @@ def test_each_rule_drops_with_its_reason(catalog: Catalog, rule: str, row: dict[
     got = verdict(rule, catalog, row)
     assert isinstance(got, Drop) and got.reason == reason, got
     assert verdict(rule, catalog, sample()) is None
+
+
+def test_a_text_that_ends_in_b_is_no_byte_literal(catalog: Catalog) -> None:
+    code = GOOD + "# Show the text '!b'\nis_workflow_actions_showresult(Text='!b')\n"
+    assert verdict("no-placeholders", catalog, sample(code)) is None
 
 
 def test_spec_size_and_unknown_verdicts(catalog: Catalog) -> None:

@@ -5,7 +5,9 @@ has its level's structure; failures are rows with a reason; the same specs give 
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,11 @@ import pytest
 from tests.conftest import RAW
 from workflowbench import from_code
 from workflowbench import warehouse as wh
+from workflowbench.checks.flow import data_flow
+from workflowbench.checks.rules import BASE64_RUN, PLACEHOLDER
 from workflowbench.code.from_code import function_map
+from workflowbench.code.view import holds_blob
+from workflowbench.shortcut.model import Workflow
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
 from workflowbench.stages.ingest import INGEST, IngestSettings
@@ -62,6 +68,8 @@ def test_every_ok_sample_is_valid_for_its_spec(built: Path) -> None:
         assert set(apis) <= set(idents) and all(i in lib.apis for i in idents)
         assert all(lib.valid(a.to_plist()) for a in wf.actions)
         assert fits_level(wf, level), (level, structure(wf))
+        assert not any(step.undefined for step in data_flow(wf))
+        assert not PLACEHOLDER.search(code) and not BASE64_RUN.search(code)
         assert query and plan.startswith("1. ") and category == spec_category
         got = json.loads(lineage)
         assert got["examples"] == list(examples) and got["fragments"]
@@ -102,6 +110,63 @@ def test_an_api_no_seed_uses_is_made_from_its_schema_and_an_impossible_one_fails
                          (("blob", "unknown", True, None, None, False),))
     with pytest.raises(Unbuildable, match=r"com\.x\.Odd"):
         build(_lib(**{"com.x.Odd": impossible}), Spec("s2", 0, 1, "Tools", "easy", ("com.x",), ("com.x.Odd",), 0, ()))
+
+
+def test_an_action_made_from_a_schema_takes_an_output_made_before_it() -> None:
+    # Pieces are spread over the workflow after they are made: the wiring must follow the final order.
+    def api(ident: str) -> ApiSpec:
+        app = ident.rsplit(".", 1)[0]
+        return ApiSpec(ident, "built-in" if app == "is.workflow.actions" else "third-party", app,
+                       _schema(["rows"], {"rows": {"anyOf": [VARIABLE]}}), (("rows", "file", True, None, None, True),))
+
+    own = ("com.x.Make", "is.workflow.actions.one", "is.workflow.actions.two", "is.workflow.actions.three")
+    lib = _lib(**{i: api(i) for i in (*own, "com.x.Use", "com.x.Keep")})
+    forward = extra = 0
+    for n in range(40):
+        wf = build(lib, Spec(f"w{n}", 0, n, "Tools", "easy", ("com.x",), own, 0, ())).workflow
+        extra += len(wf.actions) - len(own)  # other uses of the app, spread among the spec's own
+        forward += sum(bool(step.undefined) for step in data_flow(wf))
+        made = [a.uuid for a in wf.actions]
+        first = wf.actions[0].parameters["rows"].attachment
+        assert first.type == "ExtensionInput"
+        for i, a in enumerate(wf.actions[1:], start=1):
+            assert a.parameters["rows"].attachment.output_uuid == made[i - 1]
+    assert extra >= 40 and forward == 0
+
+
+def test_an_action_holding_a_blob_or_a_long_text_is_not_copied() -> None:
+    text = ApiSpec("is.workflow.actions.gettext", "built-in", "shortcuts",
+                   _schema([], {"WFTextActionText": {"type": "string"}}), (("WFTextActionText", "string", False, None,
+                                                                           None, True),))
+    png = base64.b64encode(b"\x89PNG\r\n" + bytes(range(256)) * 4).decode()
+
+    def action(value: str) -> dict[str, Any]:
+        return {"WFWorkflowActionIdentifier": "is.workflow.actions.gettext",
+                "WFWorkflowActionParameters": {"WFTextActionText": value, "UUID": str(uuid.uuid4()).upper()}}
+
+    seed = Workflow.from_plist({"WFWorkflowActions": [action("Hello"), action(png), action("word " * 400)]})
+    lib = Library({text.identifier: text}, {"seed-1": seed})
+    kept = [raws[0]["WFWorkflowActionParameters"]["WFTextActionText"] for _, _, raws in lib.fragments[text.identifier]]
+    assert kept == ["Hello"]
+    assert holds_blob({"WFTextActionText": png}) and holds_blob({"WFTextActionText": "word " * 400})
+    assert not holds_blob({"WFTextActionText": "Hello", "WFImage": {"Type": "Variable"}})
+
+
+def test_a_fragment_reads_no_named_variable_wherever_it_sits() -> None:
+    # A variable inside a time offset is no attachment; it is set outside the fragment all the same.
+    adjust = ApiSpec("is.workflow.actions.adjustdate", "built-in", "shortcuts", _schema([], {}), ())
+    offset = {"WFSerializationType": "WFTimeOffsetValue", "Value": {"Unit": "Minute", "Operation": "Subtract",
+                                                                    "Value": {"Type": "Variable",
+                                                                              "VariableName": "Travel Duration"}}}
+    plain = {"WFSerializationType": "WFTimeOffsetValue", "Value": {"Unit": "Minute", "Value": 5}}
+    seed = Workflow.from_plist({"WFWorkflowActions": [
+        {"WFWorkflowActionIdentifier": adjust.identifier,
+         "WFWorkflowActionParameters": {"WFAdjustOffsetPicker": value, "UUID": str(uuid.uuid4()).upper()}}
+        for value in (offset, plain)]})
+    lib = Library({adjust.identifier: adjust}, {"seed-1": seed})
+    kept = [raws[0]["WFWorkflowActionParameters"]["WFAdjustOffsetPicker"]
+            for _, _, raws in lib.fragments[adjust.identifier]]
+    assert kept == [plain]
 
 
 def test_the_figures_check_every_sample_again(built: Path) -> None:

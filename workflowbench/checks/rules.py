@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from ..code.from_code import from_code
+from ..code.view import BASE64_RUN
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow, canonical
 from ..stages.gate import Drop, Unknown, Verdict
@@ -36,7 +37,6 @@ from .flow import data_flow
 
 PLACEHOLDER = re.compile(r"<(?:base64 |data URL: )?[\w .+/-]{1,40}, [\d,.]+ (?:bytes|KB|MB)>"
                          r"|…\[[\d,]+ more characters cut\]|<…[\d,]+ more items>")
-BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
 CHARS_PER_TOKEN = 4
 
 
@@ -158,12 +158,19 @@ def spec_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[st
     return Drop("missing-spec-api", ", ".join(missing[:5])) if missing else None
 
 
+def _has_bytes(code: str) -> bool:
+    try:
+        return any(type(n) is ast.Constant and type(n.value) is bytes for n in ast.walk(ast.parse(code)))
+    except (SyntaxError, RecursionError):
+        return True  # code-maps says why; a byte literal cannot be ruled out
+
+
 def no_placeholders(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
     code = s.row.get("workflow_code") or ""
     found = PLACEHOLDER.search(code)
     if found:
         return Drop("placeholder", found.group()[:80])
-    if re.search(r"(?<![\w'\"])b'|(?<![\w'\"])b\"", code):
+    if re.search(r"(?<![\w'\"])b'|(?<![\w'\"])b\"", code) and _has_bytes(code):  # not "'!b'" in a comment
         return Drop("blob", "a byte literal")
     run = BASE64_RUN.search(code)
     return Drop("blob", f"{len(run.group())} characters of base64") if run else None

@@ -61,6 +61,7 @@ _READS: dict[int, frozenset[str]] = {
     **dict.fromkeys((0, 1, 2, 3), frozenset({_NUMBER})), 1003: frozenset({_NUMBER, _OTHER}),
     **dict.fromkeys((8, 9, 99, 999), frozenset({_TEXT})), 100: frozenset(), 101: frozenset(),
 }
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")  # base64 that did not decode is still a blob
 _B64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 _DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(?:;[\w=.+-]+)*;base64,", re.I)
 _MAGIC = (
@@ -221,6 +222,27 @@ class _Views:
         return dump_value(Text(parts, t.has_ranges, t.value_extra, t.extra))
 
 
+def _replaced(position: int, params: Mapping[str, Any], drop: set[str]
+              ) -> tuple[dict[str, Any], list[Placeholder]]:
+    """An action's parameters (but ``drop``) with blobs replaced and long texts cut, and what was."""
+    found: list[Placeholder] = []
+    views = _Views(position, found)
+    kept = {k: v if k in STRUCTURE else views.value(v, (None, k)) for k, v in params.items() if k not in drop}
+    if len(repr(kept)) > ACTION_LIMIT:  # much data in small pieces: keep less of each
+        found.clear()
+        views = _Views(position, found, TEXT_LIMIT // 4, LIST_LIMIT // 5)
+        kept = {k: v if k in STRUCTURE else views.value(v, (None, k)) for k, v in params.items() if k not in drop}
+    return kept, found
+
+
+def holds_blob(params: Mapping[str, Any]) -> bool:
+    """Whether the view of an action with these (raw plist) parameters would hold a placeholder, a
+    cut marker or a run of base64 that is not one (what the no-placeholders rule looks for): the
+    offline generator leaves such actions out, since a sample that keeps one is dropped."""
+    kept, found = _replaced(0, params, set())
+    return bool(found) or BASE64_RUN.search(repr(kept)) is not None
+
+
 def _same_operand(text: Any, number: Any) -> bool:
     """The text operand and the number operand say the same thing ('1242' and 1242)."""
     if type(text) is not str or type(number) not in (int, float, str):
@@ -310,14 +332,7 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
                 code, stale = _condition(params)
                 drop |= stale
             dropped.extend((i, k) for k in params if k in drop)
-            found: list[Placeholder] = []
-            views = _Views(i, found)
-            kept = {k: v if k in STRUCTURE else views.value(v, (None, k)) for k, v in params.items() if k not in drop}
-            if len(repr(kept)) > ACTION_LIMIT:  # much data in small pieces: keep less of each
-                found.clear()
-                views = _Views(i, found, TEXT_LIMIT // 4, LIST_LIMIT // 5)
-                kept = {k: v if k in STRUCTURE else views.value(v, (None, k)) for k, v in params.items()
-                        if k not in drop}
+            kept, found = _replaced(i, params, drop)
             placeholders.extend(found)
             params = kept
             if code is not None and type(params.get("WFCondition")) is str:

@@ -5,9 +5,11 @@ from a seed shortcut or from the catalog's schema of the API.
 - **Fragments.** A fragment is a plain action of a seed together with the actions that feed it
   (the outputs it refers to, and the previous action when it takes that one's output implicitly),
   up to ``MAX_FRAGMENT`` actions, closed: it refers to no output outside itself and reads no named
-  variable. An API no seed uses gets a fragment of one action made from its schema: its required
-  parameters (the enum's first value, the default, or a literal of the parameter's type), with an
-  input that takes variables wired to the latest output before it.
+  variable, and it holds no blob or text so long that the training view would cut it (a sample that
+  shows a placeholder is dropped by the rules). An API no seed uses gets a fragment of one action
+  made from its schema: its required parameters (the enum's first value, the default, or a literal
+  of the parameter's type), with an input that takes variables wired to the latest output before it
+  in the finished order.
 - **Size.** A target number of actions is drawn from the paper's final-set histogram (``SIZE_BINS``):
   one fragment per spec API, then fragments that steer the built-in share towards ``BUILTIN_TARGET``
   (another use of a spec API of another app) or stretches of plain actions of the spec's example
@@ -29,7 +31,7 @@ import json
 import marshal
 import random
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,10 +40,11 @@ from jsonschema import Draft202012Validator
 
 from ..catalog.schema import DEFS, DRAFT
 from ..catalog.validate import is_variable
+from ..checks.flow import references
 from ..code.inputs import INPUT_KEYS
+from ..code.view import holds_blob
 from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.model import Workflow, canonical
-from ..shortcut.values import attachments
 from .specs import LEVELS, Spec
 
 P = "is.workflow.actions."
@@ -58,6 +61,7 @@ BUILTIN_TARGET = 0.52  # built-in share each workflow steers to when its spec ha
 _NOT_FILLER = frozenset({COMMENT, P + "exit", P + "output", P + "nothing"})
 MAX_REUSE = 2  # times one seed fragment may appear in a workflow
 _SHORTCUT_INPUT = {"WFSerializationType": "WFTextTokenAttachment", "Value": {"Type": "ExtensionInput"}}
+_PREVIOUS = "previous-output"  # stands for the output before an action until the pieces are in order
 _ALLOWED_SOURCES = frozenset({"ActionOutput", "ExtensionInput", "Clipboard", "CurrentDate", "DeviceDetails", "Ask",
                               "Input"})
 # uuid.UUID(int=x, version=4): the RFC 4122 variant and the version in their bits
@@ -186,13 +190,28 @@ class Library:
             actions = self.seeds[sid].actions
             raws = [a.to_plist() for a in actions]
             producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
+            usable = self.usable(sid, raws)
             for i, a in enumerate(actions):
                 if not _plain(a.identifier, a.mode) or len(out[a.identifier]) >= OCCURRENCES:
                     continue
                 got = self._closure(actions, producer, i)
-                if got is not None and all(self.valid(raws[k]) for k in got):
+                if got is not None and all(usable(k) for k in got):
                     out[a.identifier].append((sid, i, [raws[k] for k in got]))
         return dict(out)
+
+    def usable(self, sid: str, raws: Sequence[Mapping[str, Any]]) -> Callable[[int], bool]:
+        """Whether action ``k`` of seed ``sid`` (its plists ``raws``) may be copied: valid against its
+        schema and holding no blob or long text (``holds_blob``), decided once per action."""
+        cached: dict[str, dict[int, bool]] = self.__dict__.setdefault("_usable", {})
+        known = cached.setdefault(sid, {})
+
+        def ok(k: int) -> bool:
+            got = known.get(k)
+            if got is None:
+                raw = raws[k]
+                got = known[k] = self.valid(raw) and not holds_blob(raw.get("WFWorkflowActionParameters") or {})
+            return got
+        return ok
 
     def _closure(self, actions: Sequence[Any], producer: Mapping[str, int], i: int) -> list[int] | None:
         """The indexes of action ``i`` and what feeds it, in order; None when that is not closed."""
@@ -201,11 +220,11 @@ class Library:
             k = todo.pop()
             a = actions[k]
             feeds = []
-            for att in attachments(a.parameters):
-                if att.type not in _ALLOWED_SOURCES:
+            for kind, output in _refs(a.parameters):
+                if kind not in _ALLOWED_SOURCES:
                     return None  # a named variable, a loop's magic variable: set outside the fragment
-                if att.type == "ActionOutput":
-                    j = producer.get(att.output_uuid or "")
+                if kind == "ActionOutput":
+                    j = producer.get(output or "")
                     if j is None or j >= k or not _plain(actions[j].identifier, actions[j].mode):
                         return None
                     feeds.append(j)
@@ -244,12 +263,13 @@ class Library:
             actions = wf.actions
             raws = [a.to_plist() for a in actions]
             producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
+            usable = self.usable(sid, raws)
             start = 0
             while start < len(actions):
                 end = start
                 while end < len(actions) and end - start < MAX_FRAGMENT and _plain(actions[end].identifier,
                                                                                      actions[end].mode) \
-                        and actions[end].identifier not in _NOT_FILLER and self.valid(raws[end]):
+                        and actions[end].identifier not in _NOT_FILLER and usable(end):
                     end += 1
                 if end - start >= 2 and _closed(actions, producer, start, end):
                     out.append((start, raws[start:end]))
@@ -264,12 +284,19 @@ def _plain(identifier: str, mode: int | None) -> bool:
 
 def _closed(actions: Sequence[Any], producer: Mapping[str, int], start: int, end: int) -> bool:
     for k in range(start, end):
-        for att in attachments(actions[k].parameters):
-            if att.type not in _ALLOWED_SOURCES:
+        for kind, output in _refs(actions[k].parameters):
+            if kind not in _ALLOWED_SOURCES:
                 return False
-            if att.type == "ActionOutput" and not start <= producer.get(att.output_uuid or "", -1) < k:
+            if kind == "ActionOutput" and not start <= producer.get(output or "", -1) < k:
                 return False
     return True
+
+
+def _refs(params: Mapping[str, Any]) -> list[tuple[str | None, str | None]]:
+    """(type, output id) of every reference in an action's parameters, wherever it sits (a variable
+    inside a time offset is no attachment, but is set outside the fragment all the same)."""
+    return [(kind, output) for key, v in params.items() if key not in STRUCTURAL_KEYS
+            for kind, output, _, _ in references(v)]
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -284,7 +311,6 @@ class _Builder:
         self.count = 0
         self.used: Counter[str] = Counter()  # seed sample ids drawn on
         self.reused: Counter[tuple[str, int]] = Counter()  # (seed, index) of each fragment and stretch used
-        self.outputs: list[tuple[str, str | None]] = []  # (uuid, label) of outputs so far
 
     @cached_property
     def example_apis(self) -> list[str]:
@@ -313,7 +339,6 @@ class _Builder:
             params = r.setdefault("WFWorkflowActionParameters", {})
             if type(params.get("UUID")) is not str:
                 params["UUID"] = self.fresh()
-            self.outputs.append((params["UUID"], params.get("CustomOutputName")))
         return out
 
     def fragment(self, ident: str) -> list[dict[str, Any]] | None:
@@ -341,8 +366,8 @@ class _Builder:
             if enums and (required or self.rng.random() < 0.5):
                 params[key] = enums[self.rng.randrange(len(enums))]
             elif required and variables and kind in ("string", "object", "file", "unknown", "list", "dictionary"):
-                # data passed from the step before; the shortcut's input when nothing comes before
-                params[key] = _reference(*self.outputs[-1]) if self.outputs else _SHORTCUT_INPUT
+                # data passed from the step before it once the pieces are in order (``_wire``)
+                params[key] = _reference(_PREVIOUS, None)
             elif required and default is not None:
                 params[key] = default
             elif required:
@@ -488,9 +513,24 @@ def build(lib: Library, spec: Spec) -> Built:
         pieces.insert(b.rng.randrange(len(pieces) + 1), piece)  # spread, not all at the end
         size += len(piece)
         builtin += sum(_is_builtin(lib, r) for r in piece)
+    _wire(pieces)
     actions = _shape(b, pieces, LEVELS[spec.level].depth, core)
     wf = Workflow.from_plist({"WFWorkflowActions": actions, "WFWorkflowName": ""}, source=f"spec:{spec.spec_id}")
     return Built(wf, tuple(s for s, _ in b.used.most_common()), target)
+
+
+def _wire(pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
+    """Point each reference to ``_PREVIOUS`` (an action made from a schema) at the latest output
+    before it, now that the pieces are in order; the shortcut's input when there is none."""
+    last: tuple[str, str | None] | None = None
+    for piece in pieces:
+        for raw in piece:
+            params = raw.get("WFWorkflowActionParameters") or {}
+            for key, v in params.items():
+                if type(v) is dict and (v.get("Value") or {}).get("OutputUUID") == _PREVIOUS:
+                    params[key] = _reference(*last) if last is not None else dict(_SHORTCUT_INPUT)
+            if type(params.get("UUID")) is str and raw.get("WFWorkflowActionIdentifier") != COMMENT:
+                last = params["UUID"], params.get("CustomOutputName")
 
 
 def _is_builtin(lib: Library, raw: Mapping[str, Any]) -> bool:

@@ -96,6 +96,27 @@ NAMED_SHARE = 12
 _TOPIC = ("It's all about {topic}.", "This is for my {topic}.", "The theme is {topic}.")
 _TOPIC_STOP = frozenset("a an and the of for to in on my your with from by at or v shortcut shortcuts app "
                         "tool tools helper menu pro lite new old beta".split())
+# What a workflow of a category is for, when nothing else names its purpose (a synthetic sample has
+# no title; its spec's theme is its category): two ways to say each, picked by the hash.
+_PURPOSES: dict[str, tuple[str, str]] = {
+    "Business": ("my work", "running my small business"), "Calendar": ("planning my week", "my schedule"),
+    "Communication": ("keeping in touch with people", "my messages"), "Developer": ("my coding work",
+    "the tools I use as a developer"), "Device": ("managing my phone", "my device settings"),
+    "Education": ("my studies", "learning something new"), "Entertainment": ("my free time", "a bit of fun"),
+    "Finance": ("my finances", "keeping track of money"), "Food & Drink": ("cooking and meals", "what I eat"),
+    "Games": ("a game night", "playing games"), "Health & Fitness": ("my workouts", "staying healthy"),
+    "Home": ("my home", "running the house"), "Lifestyle": ("my daily routine", "everyday life"),
+    "Location": ("getting around", "places I go"), "Media": ("my media library", "the videos and files I keep"),
+    "Music": ("my music", "listening to music"), "News": ("keeping up with the news", "the news I follow"),
+    "Photography & Video": ("my photos", "the pictures and videos I take"), "Productivity": ("getting things done",
+    "my to-do list"), "Reading": ("my reading", "the articles and books I read"), "Shopping": ("my shopping",
+    "buying things online"), "Social Networking": ("my social media", "posting online"), "Sports": ("following sports",
+    "the games I follow"), "Tools": ("small everyday tasks", "my files and data"), "Travel": ("my trips",
+    "travel planning"), "Utilities": ("small everyday tasks", "a chore I repeat"), "Weather": ("checking the weather",
+    "planning around the weather"), "Writing": ("my writing", "notes and drafts"),
+}
+_PURPOSE = ("It's for {purpose}.", "This would help with {purpose}.", "I need it for {purpose}.",
+            "It's part of {purpose}.")
 _APPS_SENTENCE = ("It should work with {apps}.", "I use {apps} for this.", "It needs to use {apps}.")
 
 
@@ -120,6 +141,7 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
     """Up to four things the shortcut does, most distinctive first, and the apps it uses."""
     scored: dict[str, tuple[int, int, int]] = {}  # phrase -> (rank, -uses, first position)
     apps: list[str] = []
+    by_app: dict[str, list[str]] = {}  # app -> what is done in it, in order: said once per app
     for pos, a in enumerate(c.actions):
         short = a.identifier[len(BUILTIN_PREFIX):] if a.identifier.startswith(BUILTIN_PREFIX) else None
         phrase: str | None
@@ -128,7 +150,13 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
             if app and app not in apps:
                 apps.append(app)
             name = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier)))
-            phrase, rank = (f"{name} in {app}" if app and app.lower() not in name.lower() else name), 0
+            if app and app.lower() not in name.lower():
+                done = by_app.setdefault(app, [])
+                if name not in done:
+                    done.append(name)
+                phrase, rank = f"\0{app}", 0  # stands for the app's group until the end
+            else:
+                phrase, rank = name, 0
         elif short in _MODES and a.parameters.get(_MODES[short][0]) in _MODES[short][1]:
             phrase, rank = _MODES[short][1][a.parameters[_MODES[short][0]]], 1  # type: ignore[index]
         elif short in _ASKS:
@@ -145,7 +173,9 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
     main = [ph for ph in ordered if scored[ph][0] < 3][:4]
     if len(main) < 2:
         main += [ph for ph in ordered if scored[ph][0] == 3][: 2 - len(main)]
-    return main, apps[:2]
+    named = {ph[1:] for ph in main if ph.startswith("\0")}
+    main = [f"{join(by_app[ph[1:]][:3])} in {ph[1:]}" if ph.startswith("\0") else ph for ph in main]
+    return main, [app for app in apps if app not in named][:2]
 
 
 def _phrase_name(name: str) -> str:
@@ -157,7 +187,8 @@ def _phrase_name(name: str) -> str:
 def user_query(c: Context) -> str:
     """What a user would ask for: two to four of the shortcut's features in one of many templates,
     picked by a hash of the shortcut id; the title is named in about ``NAMED_SHARE`` percent of
-    queries, otherwise one of its words may give the topic."""
+    queries, otherwise one of its words may give the topic; with no title (a synthetic sample), its
+    category may say what it is for."""
     seed = c.seed
     h = _hash(seed.shortcut_id)
     features, apps = _features(c)
@@ -169,8 +200,11 @@ def user_query(c: Context) -> str:
     templates = _TEMPLATES_NAMED if named else _TEMPLATES_UNNAMED
     text = templates[h % len(templates)].format(name=title, features=join(features))
     topic = None if named else _topic(title)
+    purpose = _PURPOSES.get(seed.category or "") if not title else None
     if topic and (h >> 32) % 3 != 0:
         text += " " + _TOPIC[(h >> 36) % len(_TOPIC)].format(topic=topic)
+    elif purpose and (h >> 32) % 4 != 0:
+        text += " " + _PURPOSE[(h >> 36) % len(_PURPOSE)].format(purpose=purpose[(h >> 44) % 2])
     elif apps and (h >> 8) % 3 != 0:
         text += " " + _APPS_SENTENCE[(h >> 16) % len(_APPS_SENTENCE)].format(apps=join(apps))
     return _scrub(text, seed, c.apis)
