@@ -12,7 +12,7 @@ from tests.conftest import RAW
 from workflowbench.checks.dedup import bands_for, canonical, duplicates
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
-from workflowbench.stages.dedup import DEDUP, DedupSettings
+from workflowbench.stages.dedup import DEDUP, DedupSettings, survivors
 from workflowbench.stages.ingest import INGEST, IngestSettings
 from workflowbench.stages.min_actions import MIN_ACTIONS, MinActionsSettings
 from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings
@@ -66,3 +66,22 @@ def test_the_gate_keeps_the_seed_and_drops_its_synthetic_copies(tmp_path: Path) 
     for copy in copies:  # older than the seed, still not the winner: seeds come first
         verdict, reason, detail = got[copy["sample_id"]]
         assert (verdict, reason) == ("drop", "exact-duplicate") and detail.startswith(longest)
+
+
+def test_seeds_win_by_id_whichever_was_written_first(tmp_path: Path) -> None:
+    """Two builds may write duplicate seeds in either order: the same seed wins both ways. Among
+    synthetic samples the earliest wins."""
+    target = tmp_path / "w.duckdb"
+
+    def row(sid: str, origin: str, at: datetime) -> dict[str, object]:
+        return {"sample_id": sid, "shortcut_id": sid, "origin": origin, "status": "ok", "query": "q", "apis": [],
+                "task_plan": "1. a", "workflow_code": BASE, "backend": "offline", "model": "test", "chunks": 1,
+                "created_at": at}
+
+    write_shard(target, f"thoughts-{hashlib.sha256(b'seeds').hexdigest()[:32]}", {"samples": [
+        row("seed-b", "seed", datetime(2020, 1, 1)), row("seed-a", "seed", datetime(2021, 1, 1)),
+        row("synthetic-z", "synthetic", datetime(2019, 1, 1)), row("synthetic-y", "synthetic", datetime(2022, 1, 1))]})
+    assert [s for s, _ in survivors(ShardReader(target))] == ["seed-a", "seed-b", "synthetic-z", "synthetic-y"]
+    run_stage(DEDUP, target, DedupSettings())
+    got = dict(ShardReader(target).rows("verdicts", "sample_id, verdict", where="gate = 'dedup'"))
+    assert got == {"seed-a": "keep", "seed-b": "drop", "synthetic-z": "drop", "synthetic-y": "drop"}

@@ -1,8 +1,10 @@
 """The dedup gate: exact and near duplicates among the ok samples no earlier gate dropped, seed and
-synthetic together (``workflowbench.checks.dedup``). Seeds come first, then the earliest, so a seed
-always wins over a synthetic copy of it; every other sample of a duplicate group is ``drop`` with
-reason ``exact-duplicate`` or ``near-duplicate`` and the sample it duplicates (and the estimated
-similarity) as the detail. One batch holds every sample: a duplicate can be anywhere."""
+synthetic together (``workflowbench.checks.dedup``). Seeds come first, in id order (so which seed
+of a duplicate pair wins never depends on which batch or build wrote it first), then synthetic
+samples, the earliest first, so a seed always wins over a synthetic copy of it; every other
+sample of a duplicate group is ``drop`` with reason ``exact-duplicate`` or ``near-duplicate`` and
+the sample it duplicates (and the estimated similarity) as the detail. One batch holds every
+sample: a duplicate can be anywhere."""
 
 from __future__ import annotations
 
@@ -23,13 +25,13 @@ class DedupSettings(Settings):
 
 
 def survivors(reader: ShardReader) -> list[tuple[str, str]]:
-    """(sample_id, content hash) of the ok samples no earlier gate dropped, seeds first, then the
-    earliest."""
+    """(sample_id, content hash) of the ok samples no earlier gate dropped: seeds by id, then
+    synthetic samples, the earliest first."""
     later = ", ".join(f"'{g}'" for g in LATER)
     dropped = {s for (s,) in reader.rows("verdicts", "DISTINCT sample_id",
                                          where=f"verdict = 'drop' AND gate NOT IN ({later})")}
     rows = reader.rows("samples", "sample_id, sha256(coalesce(workflow_code, ''))", where="status = 'ok'",
-                       order="origin <> 'seed', created_at, sample_id")
+                       order="origin <> 'seed', CASE WHEN origin <> 'seed' THEN created_at END, sample_id")
     return [(s, h) for s, h in rows if s not in dropped]
 
 
