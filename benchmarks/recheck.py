@@ -72,7 +72,7 @@ def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], function
                specs: dict[str, list[str]], max_actions: int, max_tokens: int) -> list[str]:
     code = row["workflow_code"] or ""
     try:
-        ast.parse(code)
+        tree = ast.parse(code)
         wf = from_code(code, functions=functions)
     except Exception as exc:  # the code must map: anything else is a violation
         return [f"code-maps: {type(exc).__name__}"]
@@ -113,7 +113,8 @@ def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], function
             loops += 1
     if row["spec_id"] and not set(specs.get(row["spec_id"], ())) <= set(idents):
         out.append("spec-apis")
-    if MARKERS.search(code) or BASE64.search(code) or re.search(r"(?<![\w'\"])b['\"]", code):
+    if MARKERS.search(code) or BASE64.search(code) or \
+            any(isinstance(n, ast.Constant) and isinstance(n.value, bytes) for n in ast.walk(tree)):
         out.append("no-placeholders")
     query = row["query"] or ""
     names = {f for f, i in functions.items() if i in idents}

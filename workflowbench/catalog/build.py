@@ -20,6 +20,7 @@ from .schema import json_schema
 from .sources import Problem, corpus_app_names, observe, read_catalogs
 from .stub import stub
 from .validate import check_action, validators
+from .widen import findings, widen
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Catalog:
     apps: list[App]
     schemas: dict[str, dict]
     problems: list[Problem] = field(default_factory=list)  # unreadable catalog files or entries
+    # the APIs whose schemas the corpus widened, as documented (``widen``)
+    documented: dict[str, Api] = field(default_factory=dict)
 
 
 def build_catalog(directory: str | os.PathLike[str] | None, workflows: Iterable[Workflow]) -> Catalog:
@@ -36,8 +39,10 @@ def build_catalog(directory: str | os.PathLike[str] | None, workflows: Iterable[
     workflows = list(workflows)
     by_source = {**by_source, "corpus": observe(workflows)}
     apis = merge(by_source)
+    documented = widen(apis, workflows)
     names = {**corpus_app_names(workflows), **names}  # the catalogs' names first
-    return Catalog(apis, app_rows(apis, names), {a.identifier: json_schema(a) for a in apis}, problems)
+    return Catalog(apis, app_rows(apis, names), {a.identifier: json_schema(a) for a in apis}, problems,
+                   documented)
 
 
 def tables(catalog: Catalog, shortcuts: Sequence[tuple[str, Workflow]]) -> dict[str, list[dict[str, Any]]]:
@@ -66,13 +71,14 @@ def tables(catalog: Catalog, shortcuts: Sequence[tuple[str, Workflow]]) -> dict[
     out["categories"] = [{"name": name, "position": i} for i, name in enumerate(CATEGORIES)]
     by_id = {a.identifier: a for a in catalog.apis}
     checks = validators(catalog.apis)
+    before = validators(catalog.documented)
     for sid, wf in shortcuts:
         tags: Counter[str] = Counter()
         for pos, action in enumerate(wf.actions):
             api = by_id.get(action.identifier)
             if api is not None:
                 tags.update(api.tags)
-            for f in check_action(action, by_id, checks):
+            for f in findings(action, catalog.documented, before, check_action(action, by_id, checks)):
                 out["catalog_findings"].append({"shortcut_id": sid, "position": pos, "identifier": f.identifier,
                                                 "key": f.key or "", "reason": f.reason, "detail": f.detail})
         chosen = explain(tags, (a.app for a in wf.actions))

@@ -36,6 +36,7 @@ class Param:
     accepts_variables: bool = True
     description: str | None = None
     provenance: dict[str, str] = field(default_factory=dict)  # field -> source
+    shapes: list[dict[str, Any]] = field(default_factory=list)  # schema alternatives the corpus showed (widen)
 
 
 @dataclass

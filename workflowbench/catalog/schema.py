@@ -177,8 +177,11 @@ def literal_schemas(param: Param) -> list[dict[str, Any]]:
 
 
 def param_schema(param: Param) -> dict[str, Any]:
-    """The schema of one parameter's stored value, with its label, description and default."""
+    """The schema of one parameter's stored value, with its label, description and default, and the
+    shapes real shortcuts showed it takes (``widen``)."""
     alternatives = literal_schemas(param)
+    if alternatives and param.shapes:
+        alternatives += copy.deepcopy(param.shapes)
     if not alternatives:
         # file, object, unknown (and an empty enum): any value, or any value but a variable.
         schema: dict[str, Any] = {} if param.accepts_variables else {"not": _ref("variable")}

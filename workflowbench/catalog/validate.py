@@ -95,7 +95,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _fits(kind: str | None, value: Any) -> bool:
+def fits(kind: str | None, value: Any) -> bool:
     """Whether a scalar is of an enum's JSON type (any scalar when the enum mixes types)."""
     if type(value) not in (str, int, float, bool):
         return False
@@ -114,7 +114,7 @@ def reason(param: Param, value: Any) -> tuple[str, str]:
         return "type", f"a variable ({describe(value)}), but this parameter takes no variables"
     if param.type == "enum":
         values = enum_values(param)
-        if _fits(uniform_type(values), value):
+        if fits(uniform_type(values), value):
             shown = ", ".join(_short(v, 30) for v in values[:10]) + (", ..." if len(values) > 10 else "")
             return "enum", f"{_short(value)} is not one of {shown}"
         return "type", f"expected {uniform_type(values) or 'a scalar'} (enum), found {describe(value)}"

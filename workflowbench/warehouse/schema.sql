@@ -161,7 +161,8 @@ CREATE TABLE catalog_findings (
     position        INTEGER NOT NULL,
     identifier      VARCHAR NOT NULL,
     key             VARCHAR NOT NULL,   -- '' when the finding is about the action, not a parameter
-    reason          VARCHAR NOT NULL,   -- type | enum | required | unknown-key | no-api
+    reason          VARCHAR NOT NULL,   -- type | enum | required | unknown-key | no-api | widened (a value
+                                        -- the documented schema refused; the catalog now takes it)
     detail          VARCHAR
 );
 
