@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> dict:
     catalog = build_catalog(catalogs if catalogs.is_dir() else None, workflows.values())
     rows = tables(catalog, list(workflows.items()))
     kinds = {r["bundle_id"]: r["kind"] for r in rows["apps"]}
-    apis = api_specs([(r["identifier"], r["app"], r["json_schema"], r["input_key"], r["output_name"])
+    apis = api_specs([(r["identifier"], r["app"], r["json_schema"], r["input_key"], r["output_name"],
+                       r["output_type"])
                       for r in rows["apis"]],
                      [(r["identifier"], r["key"], r["type"], r["required"], r["default_value"], r["enum_values"],
                        r["accepts_variables"]) for r in rows["api_params"]], kinds)

@@ -32,6 +32,11 @@ SETTERS = {"is.workflow.actions.setvariable", "is.workflow.actions.appendvariabl
 MARKERS = re.compile(r"<[^<>\n]{0,60}, [\d,.]+ (bytes|KB|MB)>|more characters cut\]|more items>")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{200,}")
 SKIP = {"UUID", "GroupingIdentifier", "WFControlFlowMode", "CustomOutputName"}
+# typed-values, its own reading: a class name of pictures, recordings, places or people, and the
+# parameter types that cannot take one
+UNTAKEABLE = re.compile(r"(?i).*(image|photo|phasset|gif|avasset|audio|movie|mpeg|mpmediaitem|location|mapitem|"
+                        r"placemark|streetaddress|contact).*")
+STRICT = {"number", "integer", "boolean", "date", "enum", "dictionary"}
 
 
 def refs(value: Any) -> list[dict[str, Any]]:
@@ -68,8 +73,27 @@ def canonical(v: Any) -> Any:
     return v
 
 
+def untakeable(output_type: str | None) -> bool:
+    """Every class an output type names is a picture, a recording, a place or a person."""
+    names = [n for n in re.split(r"[\s|()]+|\bor\b|array", output_type or "") if n and n != "Object"]
+    return bool(names) and all(UNTAKEABLE.fullmatch(n) for n in names)
+
+
+def direct_output(value: Any) -> str | None:
+    """The output id a raw value hands over as it is: one attachment with no aggrandizement."""
+    if isinstance(value, dict) and value.get("Type") == "Variable":
+        value = value.get("Variable")
+    if not isinstance(value, dict) or value.get("WFSerializationType") == "WFTextTokenString":
+        return None
+    inner = value.get("Value")
+    if isinstance(inner, dict) and inner.get("Type") == "ActionOutput" and not inner.get("Aggrandizements"):
+        return inner.get("OutputUUID")
+    return None
+
+
 def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], functions: dict[str, str],
-               specs: dict[str, list[str]], max_actions: int, max_tokens: int) -> list[str]:
+               specs: dict[str, list[str]], max_actions: int, max_tokens: int,
+               types: tuple[dict[str, str], dict[tuple[str, str], str]] = ({}, {})) -> list[str]:
     code = row["workflow_code"] or ""
     try:
         tree = ast.parse(code)
@@ -84,6 +108,7 @@ def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], function
     if any(i not in schemas for i in idents):
         out.append("known-apis")
     made: set[str] = set()
+    producers: dict[str, str] = {}  # output id -> the API that made it
     named: set[str] = set()
     loops = 0
     for raw in actions:
@@ -97,6 +122,9 @@ def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], function
         for key, value in params.items():
             if key in ("UUID", "GroupingIdentifier"):
                 continue
+            if types[1].get((ident, key)) in STRICT and direct_output(value) in producers and \
+                    untakeable(types[0].get(producers[direct_output(value)])):
+                out.append("typed-values")
             for r in refs(value):
                 if r["Type"] == "ActionOutput" and r.get("OutputUUID") not in made:
                     out.append("defined-before-use")
@@ -107,6 +135,7 @@ def violations(row: dict[str, Any], schemas: dict[str, dict[str, Any]], function
                         out.append("defined-before-use")
         if isinstance(params.get("UUID"), str):
             made.add(params["UUID"])
+            producers[params["UUID"]] = ident
         if ident in SETTERS and isinstance(params.get("WFVariableName"), str):
             named.add(params["WFVariableName"])
         if ident.startswith("is.workflow.actions.repeat.") and mode == 0:
@@ -166,13 +195,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with wh.connect(args.warehouse) as con:
         schemas = {i: json.loads(s) for i, s in con.execute("SELECT identifier, json_schema FROM apis").fetchall()}
         specs = dict(con.execute("SELECT spec_id, apis FROM specs").fetchall())
+        types = (dict(con.execute("SELECT identifier, output_type FROM apis").fetchall()),
+                 {(i, k): t for i, k, t in con.execute("SELECT identifier, key, type FROM api_params").fetchall()})
         cols = ["sample_id", "spec_id", "query", "task_plan", "workflow_code"]
         rows = [dict(zip(cols, r)) for r in con.execute(f"SELECT {', '.join(cols)} FROM dataset").fetchall()]
     functions = function_map(schemas)
     broken: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for row in rows:
-        for rule in violations(row, schemas, functions, specs, args.max_actions, args.max_tokens):
+        for rule in violations(row, schemas, functions, specs, args.max_actions, args.max_tokens, types):
             broken[rule.split(":")[0]] += 1
             examples.setdefault(rule, row["sample_id"])
     pairs, across = near_pairs(args.warehouse, args.threshold)

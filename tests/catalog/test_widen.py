@@ -50,7 +50,8 @@ def test_each_gap_is_closed_narrowly() -> None:
     assert a.param("note").accepts_variables
     provenance = {p.key: p.provenance.get("widened") for p in a.params}
     assert provenance == {"mode": "corpus: enum value 'RemoveAll' (1 use)", "url": "corpus: lists (1 use)",
-                          "tags": "corpus: string values (1 use)", "wait": "corpus: WFQuantityFieldValue values (1 use)",
+                          "tags": "corpus: string values (1 use)",
+                          "wait": "corpus: WFQuantityFieldValue values (1 use)",
                           "fixed": "corpus: value False (1 use)", "note": "corpus: variables (1 use)"}
 
 

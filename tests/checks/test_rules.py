@@ -12,11 +12,13 @@ from tests.conftest import RAW
 from workflowbench.checks.labels import step_labels
 from workflowbench.checks.lines import action_lines
 from workflowbench.checks.rules import RULES, Bounds, Catalog, read
+from workflowbench.checks.types import wrong_types
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
 from workflowbench.stages.gate import Drop, Unknown
 from workflowbench.stages.ingest import INGEST, IngestSettings
 from workflowbench.stages.rules import load_catalog
+from workflowbench.synth.offline import ApiSpec
 from workflowbench.warehouse.reader import ShardReader
 
 GOOD = """# Get the battery level
@@ -142,3 +144,51 @@ def test_unused_outputs_and_comments_are_neutral_and_lines_follow_blocks(catalog
     assert labels[1].reason == "output-unused"
     assert lines == [2, 4, 6, 8, 11, 11, 11]
     assert action_lines(code, n + 1, lambda name: name in catalog.functions) == [None] * (n + 1)  # never guessed
+
+
+def typed_catalog(catalog: Catalog) -> Catalog:
+    """The catalog plus a photo app whose output is an image and a calculator whose ``amount`` is a
+    number, ``unit`` a choice and ``note`` text."""
+    photo = ApiSpec("com.example.Photo.TakeIntent", "third-party", "com.example.Photo", {}, (), None, "Photo",
+                    "UIImage | WFImageContentItem")
+    calc = ApiSpec("com.example.Calc.AddIntent", "third-party", "com.example.Calc", {},
+                   (("amount", "number", False, None, None, True), ("unit", "enum", False, None, ["kg", "lb"], True),
+                    ("note", "string", False, None, None, True)), None, "Sum", "NSDecimalNumber")
+    apis = {**catalog.apis, photo.identifier: photo, calc.identifier: calc}
+    functions = {**catalog.functions, "com_example_Photo_TakeIntent": photo.identifier,
+                 "com_example_Calc_AddIntent": calc.identifier}
+    return Catalog(apis, catalog.docs, functions)
+
+
+TYPED = """# Take a photo
+photo = com_example_Photo_TakeIntent()
+# Add the photo as an amount
+total = com_example_Calc_AddIntent(amount=photo)
+# Show the sum
+is_workflow_actions_showresult(Text=f'{total}')
+# Get the battery level
+battery = is_workflow_actions_getbatterylevel()
+# Add the photo as a note, the battery as the amount, the photo as a number
+fine = com_example_Calc_AddIntent(note=photo, amount=battery)
+coerced = com_example_Calc_AddIntent(amount=coerce_variable(value=photo, coercion_class='WFNumberContentItem'))
+"""
+
+
+def test_wrong_typed_values_are_dropped_and_labelled_with_their_dependents(catalog: Catalog) -> None:
+    typed = typed_catalog(catalog)
+    got = verdict("typed-values", typed, sample(TYPED))
+    assert isinstance(got, Drop) and got.reason == "wrong-type", got
+    assert got.detail == "action 1 (com.example.Calc.AddIntent): amount: takes number, given image from action 0"
+    assert verdict("typed-values", typed, sample()) is None
+    subject = read(sample(TYPED), typed)
+    assert subject.workflow is not None
+    labels = step_labels(subject.workflow, typed)
+    assert [(lb.label, lb.reason.split(":")[0]) for lb in labels] == [
+        (1, "ok"), (-1, "wrong-type"), (-1, "depends-on-wrong-step"), (1, "ok"), (0, "output-unused"),
+        (1, "ok")]  # text takes anything; a coercion to a number is what the value is
+    # a choice takes no image either; a producer of no known kind is never judged
+    assert wrong_types(read(sample("# Photo\nphoto = com_example_Photo_TakeIntent()\n# Unit\n"
+                                   "com_example_Calc_AddIntent(unit=photo)\n"), typed).workflow, typed.apis) == {
+        1: "unit: takes enum, given image from action 0"}
+    assert wrong_types(read(sample("# Level\nlevel = is_workflow_actions_getbatterylevel()\n# Add\n"
+                                   "com_example_Calc_AddIntent(amount=level)\n"), typed).workflow, typed.apis) == {}

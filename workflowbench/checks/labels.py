@@ -2,13 +2,13 @@
 (neutral: a step with no effect on the result, or when unsure) or -1 (wrong).
 
 An action is wrong when its API is not in the catalog, a parameter is invalid against the API's
-schema, it refers to something nothing before it defines, or it repeats a step already found
-wrong. After a -1, every step that takes a value from it through the data flow
+schema, it refers to something nothing before it defines, it hands a parameter a value of a kind
+the parameter can never take (``workflowbench.checks.types``: an image as a number), or it repeats
+a step already found wrong. After a -1, every step that takes a value from it through the data flow
 (``workflowbench.checks.flow``, transitively) is -1 too (error propagation as in
 AgentProcessBench); steps that do not depend on it keep their own label. A comment is 0, and so is
 an action whose output nothing refers to and that is not the last (unsure: it may be an implicit
-input of the next one, or dead). Wrong-typed values are not detected yet (the catalog's output
-types are too coarse to judge them), so such a step is not marked -1 here.
+input of the next one, or dead).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..shortcut.model import Workflow, canonical
 from .flow import data_flow
 from .rules import Catalog
+from .types import wrong_types
 
 NO_EFFECT = frozenset({"is.workflow.actions.comment", "is.workflow.actions.nothing"})
 IGNORED = frozenset({"UUID", "GroupingIdentifier", "CustomOutputName"})
@@ -41,6 +42,7 @@ def _key(params: dict[str, object], identifier: str) -> str:
 def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None = None) -> list[Label]:
     steps = data_flow(wf)
     errors = catalog.parameter_errors(wf)
+    typed = wrong_types(wf, catalog.apis)
     referenced: set[int] = set()
     for step in steps:
         referenced |= step.uses
@@ -58,6 +60,8 @@ def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None =
             reason = f"invalid-parameter: {errors[i]}"
         elif steps[i].undefined:
             reason = f"undefined-reference: {steps[i].undefined[0]}"
+        elif i in typed:
+            reason = f"wrong-type: {typed[i]}"
         elif key in failed:
             reason = "repeats-a-wrong-step"
         if reason is None:

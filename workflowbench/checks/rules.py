@@ -34,6 +34,7 @@ from ..synth.offline import STRUCTURAL_KEYS, ApiSpec
 from ..thoughts.base import ApiDoc
 from ..thoughts.query import code_words, named_code
 from .flow import data_flow
+from .types import wrong_types
 
 PLACEHOLDER = re.compile(r"<(?:base64 |data URL: )?[\w .+/-]{1,40}, [\d,.]+ (?:bytes|KB|MB)>"
                          r"|…\[[\d,]+ more characters cut\]|<…[\d,]+ more items>")
@@ -147,6 +148,16 @@ def defined_before_use(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: M
 
 
 @_needs_workflow
+def typed_values(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
+    bad = wrong_types(wf, c.apis)
+    if not bad:
+        return None
+    i, why = next(iter(bad.items()))
+    return Drop("wrong-type", f"action {i} ({wf.actions[i].identifier}): {why}"
+                + (f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""))
+
+
+@_needs_workflow
 def spec_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
     spec = s.row.get("spec_id")
     if not spec:
@@ -216,6 +227,7 @@ def plan_steps_fit(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mappi
 
 RULES: dict[str, Rule] = {
     "code-maps": code_maps, "known-apis": known_apis, "valid-parameters": valid_parameters,
-    "defined-before-use": defined_before_use, "spec-apis": spec_apis, "no-placeholders": no_placeholders,
+    "defined-before-use": defined_before_use, "typed-values": typed_values, "spec-apis": spec_apis,
+    "no-placeholders": no_placeholders,
     "clean-query": clean_query, "size": size, "plan-steps": plan_steps_fit,
 }

@@ -45,7 +45,7 @@ def plan(reader: ShardReader, settings: RulesSettings) -> list[Batch]:
 
 def load_catalog(reader: ShardReader) -> Catalog:
     kinds = dict(reader.rows("apps", "bundle_id, kind"))
-    apis = api_specs(reader.rows("apis", "identifier, app, json_schema, input_key, output_name"),
+    apis = api_specs(reader.rows("apis", "identifier, app, json_schema, input_key, output_name, output_type"),
                      reader.rows("api_params", "identifier, key, type, required, default_value, enum_values, "
                                  "accepts_variables", order="identifier, position"), kinds)
     return Catalog(apis, load_apis(reader), function_map(apis))

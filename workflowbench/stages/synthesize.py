@@ -93,7 +93,7 @@ def plan(reader: ShardReader, settings: SynthesizeSettings) -> list[Batch]:
 def load_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.05) -> Library:
     """The catalog and the fragments of the seeds of the training splits (``trains_on``)."""
     kinds = dict(reader.rows("apps", "bundle_id, kind"))
-    apis = api_specs(reader.rows("apis", "identifier, app, json_schema, input_key, output_name"),
+    apis = api_specs(reader.rows("apis", "identifier, app, json_schema, input_key, output_name, output_type"),
                      reader.rows("api_params", "identifier, key, type, required, default_value, enum_values, "
                                  "accepts_variables", order="identifier, position"), kinds)
     app_of = {i: a.app for i, a in apis.items()}

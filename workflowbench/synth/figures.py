@@ -28,8 +28,8 @@ def _bin(n: int) -> int:
 def synthesis_figures(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
     with wh.connect(warehouse) as con:
         kinds = dict(con.execute("SELECT bundle_id, kind FROM apps").fetchall())
-        apis = api_specs(con.execute("SELECT identifier, app, json_schema, input_key, output_name FROM apis")
-                         .fetchall(),
+        apis = api_specs(con.execute("SELECT identifier, app, json_schema, input_key, output_name, output_type "
+                                     "FROM apis").fetchall(),
                          con.execute("SELECT identifier, key, type, required, default_value, enum_values, "
                                      "accepts_variables FROM api_params ORDER BY identifier, position").fetchall(),
                          kinds)

@@ -8,8 +8,10 @@ from a seed shortcut or from the catalog's schema of the API.
   variable, and it holds no blob or text so long that the training view would cut it (a sample that
   shows a placeholder is dropped by the rules). An API no seed uses gets a fragment of one action
   made from its schema: its required parameters (the enum's first value, the default, or a literal
-  of the parameter's type), with an input that takes variables wired to the latest output before it
-  in the finished order.
+  of the parameter's type), with an input that takes variables wired, in the finished order, by the
+  catalog's output and parameter types (``catalog.kinds``) to a recent output of the kind it is made
+  for, else to the latest output it can take. No fragment holds a value its parameter cannot take
+  (``checks.types``).
 - **Size.** A target number of actions is drawn from the paper's final-set histogram (``SIZE_BINS``):
   one fragment per spec API, then fragments that steer the built-in share towards ``BUILTIN_TARGET``
   (another use of a spec API of another app) or stretches of plain actions of the spec's example
@@ -38,9 +40,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from ..catalog.kinds import fits, wrong_type
 from ..catalog.schema import DEFS, DRAFT
 from ..catalog.validate import is_variable
 from ..checks.flow import references
+from ..checks.types import kinds_of, wrong_types
 from ..code.inputs import INPUT_KEYS
 from ..code.view import holds_blob
 from ..shortcut.controlflow import BLOCK_ACTIONS
@@ -60,6 +64,7 @@ BUILTIN_TARGET = 0.52  # built-in share each workflow steers to when its spec ha
 # Not used to fill a workflow out: a note, and actions that end the shortcut where they stand.
 _NOT_FILLER = frozenset({COMMENT, P + "exit", P + "output", P + "nothing"})
 MAX_REUSE = 2  # times one seed fragment may appear in a workflow
+WIRE_WINDOW = 5  # outputs before an action made from a schema that its input may be wired to by kind
 _SHORTCUT_INPUT = {"WFSerializationType": "WFTextTokenAttachment", "Value": {"Type": "ExtensionInput"}}
 _PREVIOUS = "previous-output"  # stands for the output before an action until the pieces are in order
 _ALLOWED_SOURCES = frozenset({"ActionOutput", "ExtensionInput", "Clipboard", "CurrentDate", "DeviceDetails", "Ask",
@@ -81,6 +86,7 @@ class ApiSpec:
     params: tuple[tuple[str, str, bool, Any, Any, bool], ...]
     input_key: str | None = None
     output_name: str | None = None
+    output_type: str | None = None  # the catalog's class name(s), for ``catalog.kinds``
 
 
 # Keywords of a catalog schema (catalog.schema.json_schema) that say nothing about an instance.
@@ -201,9 +207,12 @@ class Library:
 
     def usable(self, sid: str, raws: Sequence[Mapping[str, Any]]) -> Callable[[int], bool]:
         """Whether action ``k`` of seed ``sid`` (its plists ``raws``) may be copied: valid against its
-        schema and holding no blob or long text (``holds_blob``), decided once per action."""
+        schema, handing no parameter a value it cannot take (``checks.types``) and holding no blob or
+        long text (``holds_blob``), decided once per action."""
         cached: dict[str, dict[int, bool]] = self.__dict__.setdefault("_usable", {})
-        known = cached.setdefault(sid, {})
+        if sid not in cached:
+            cached[sid] = {k: False for k in wrong_types(self.seeds[sid], self.apis)}
+        known = cached[sid]
 
         def ok(k: int) -> bool:
             got = known.get(k)
@@ -513,24 +522,32 @@ def build(lib: Library, spec: Spec) -> Built:
         pieces.insert(b.rng.randrange(len(pieces) + 1), piece)  # spread, not all at the end
         size += len(piece)
         builtin += sum(_is_builtin(lib, r) for r in piece)
-    _wire(pieces)
+    _wire(lib, pieces)
     actions = _shape(b, pieces, LEVELS[spec.level].depth, core)
     wf = Workflow.from_plist({"WFWorkflowActions": actions, "WFWorkflowName": ""}, source=f"spec:{spec.spec_id}")
     return Built(wf, tuple(s for s, _ in b.used.most_common()), target)
 
 
-def _wire(pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
-    """Point each reference to ``_PREVIOUS`` (an action made from a schema) at the latest output
-    before it, now that the pieces are in order; the shortcut's input when there is none."""
-    last: tuple[str, str | None] | None = None
+def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
+    """Point each reference to ``_PREVIOUS`` (an action made from a schema) at an output before it,
+    now that the pieces are in order, by the catalog's types (``catalog.kinds``): the latest of the
+    last ``WIRE_WINDOW`` outputs of the kind the parameter is made for, else the latest output the
+    parameter can take, else the shortcut's input."""
+    made: list[tuple[str, str | None, frozenset[str]]] = []  # (output id, label, kinds), in order
     for piece in pieces:
         for raw in piece:
+            ident = raw.get("WFWorkflowActionIdentifier")
             params = raw.get("WFWorkflowActionParameters") or {}
+            api = lib.apis.get(ident) if type(ident) is str else None
             for key, v in params.items():
                 if type(v) is dict and (v.get("Value") or {}).get("OutputUUID") == _PREVIOUS:
-                    params[key] = _reference(*last) if last is not None else dict(_SHORTCUT_INPUT)
-            if type(params.get("UUID")) is str and raw.get("WFWorkflowActionIdentifier") != COMMENT:
-                last = params["UUID"], params.get("CustomOutputName")
+                    kind = next((p[1] for p in api.params if p[0] == key), None) if api is not None else None
+                    source = next((m for m in reversed(made[-WIRE_WINDOW:]) if fits(m[2], kind)), None) or \
+                        next((m for m in reversed(made) if not wrong_type(m[2], kind)), None)
+                    params[key] = _reference(source[0], source[1]) if source is not None else dict(_SHORTCUT_INPUT)
+            if type(params.get("UUID")) is str and ident != COMMENT:
+                made.append((params["UUID"], params.get("CustomOutputName"),
+                             kinds_of(api.output_type) if api is not None else frozenset()))
 
 
 def _is_builtin(lib: Library, raw: Mapping[str, Any]) -> bool:
@@ -646,14 +663,15 @@ def problems(wf: Workflow, apis: Sequence[str], level: str, lib: Library) -> lis
 
 def api_specs(rows: Sequence[tuple[Any, ...]], params: Sequence[tuple[Any, ...]], kinds: Mapping[str, str]
               ) -> dict[str, ApiSpec]:
-    """ApiSpecs from the warehouse's ``apis`` (identifier, app, json_schema, input_key, output_name) and
-    ``api_params`` (identifier, key, type, required, default_value, enum_values, accepts_variables) rows."""
+    """ApiSpecs from the warehouse's ``apis`` (identifier, app, json_schema, input_key, output_name and
+    optionally output_type) and ``api_params`` (identifier, key, type, required, default_value,
+    enum_values, accepts_variables) rows."""
     by: dict[str, list[tuple[str, str, bool, Any, Any, bool]]] = defaultdict(list)
     for ident, key, kind, required, default, enums, variables in params:
         by[ident].append((key, kind, bool(required), _json(default), _json(enums), bool(variables)))
     return {ident: ApiSpec(ident, kinds.get(app, "built-in" if app == "shortcuts" else "third-party"), app,
-                           _json(schema) or {}, tuple(by.get(ident, ())), key, name)
-            for ident, app, schema, key, name in rows}
+                           _json(schema) or {}, tuple(by.get(ident, ())), key, name, *typed[:1])
+            for ident, app, schema, key, name, *typed in rows}
 
 
 def _json(v: Any) -> Any:
