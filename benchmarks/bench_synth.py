@@ -8,7 +8,7 @@ The catalog is merged from ../shared/catalogs and the corpus, every distinct cor
 seed, and ``--specs`` specs (default 500) are drawn once; each round then runs the three steps
 over them. Medians over rounds; benchmarks/results/bench_synth.json. ``--steps`` also times each
 step of a sample as the stage makes it (milliseconds per sample): the recombination, the training
-view, reading the code back, the checks of what was read, and the thoughts.
+view, the checks of its workflow, and the thoughts.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from benchmarks.common import DEFAULT_CORPUS, report, representative
 from workflowbench import read_shortcut
 from workflowbench.catalog.build import build_catalog, tables
-from workflowbench.code.from_code import from_code, function_map
+from workflowbench.code.from_code import function_map
 from workflowbench.code.view import training_view
 from workflowbench.stages.synthesize import synthesize
 from workflowbench.synth.offline import Library, api_specs, build, problems
@@ -79,10 +79,11 @@ def main(argv: list[str] | None = None) -> dict:
         times["build"].append(time.perf_counter() - start)
         start = time.perf_counter()
         for s in specs:
-            training_view(build(lib, s).workflow)
+            b = build(lib, s)
+            training_view(b.workflow, raws=b.raws)
         times["build_and_code"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        done = [synthesize(s, lib, docs, functions, "bench", datetime(2026, 1, 1))[0] for s in specs]
+        done = [synthesize(s, lib, docs, "bench", datetime(2026, 1, 1))[0] for s in specs]
         times["sample"].append(time.perf_counter() - start)
     n = len(specs)
     steps = {"steps_ms_per_sample": _steps(specs, lib, docs, functions, args.rounds)} if args.steps else {}
@@ -112,17 +113,15 @@ def _steps(specs: list[Spec], lib: Library, docs: dict[str, ApiDoc], functions: 
             t0 = time.perf_counter()
             built = build(lib, s)
             t1 = time.perf_counter()
-            view = training_view(built.workflow, labels=label)
+            view = training_view(built.workflow, labels=label, raws=built.raws)
             t2 = time.perf_counter()
-            back = from_code(view.code.code, source=s.spec_id, functions=functions)
+            problems(view.workflow, s.apis, s.level, lib, built.checked - view.changed)
             t3 = time.perf_counter()
-            problems(back, s.apis, s.level, lib)
-            t4 = time.perf_counter()
             th = thoughts.think(Seed(f"spec-{s.spec_id}", "", view.workflow, view.code, s.category), docs)
             with_comments(view.code.code, th.comments)
-            t5 = time.perf_counter()
-            for step, a, b in (("build", t0, t1), ("training_view", t1, t2), ("read_back", t2, t3),
-                               ("checks", t3, t4), ("thoughts", t4, t5)):
+            t4 = time.perf_counter()
+            for step, a, b in (("build", t0, t1), ("training_view", t1, t2), ("checks", t2, t3),
+                               ("thoughts", t3, t4)):
                 spent[step] += b - a
         for step, secs in spent.items():
             times[step].append(secs)

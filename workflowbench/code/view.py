@@ -35,7 +35,7 @@ import binascii
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,11 @@ class View:
     placeholders: tuple[Placeholder, ...]
     dropped: tuple[tuple[int, str], ...]  # (action index, parameter key) left out
     filled: tuple[tuple[int, str], ...] = ()  # (action index, parameter key) the app infers, written out
+
+    @property
+    def changed(self) -> frozenset[int]:
+        """Positions of the actions whose parameters the view changed."""
+        return frozenset({i for i, _ in (*self.dropped, *self.filled)} | {p.position for p in self.placeholders})
 
 
 def _size(n: int) -> str:
@@ -298,8 +303,10 @@ def _condition(params: Mapping[str, Any]) -> tuple[int | None, set[str]]:
 
 
 def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
-                  labels: Callable[[str], str | None] | None = None) -> View:
-    """The training view of ``wf`` (see the module's docstring)."""
+                  labels: Callable[[str], str | None] | None = None,
+                  raws: Sequence[Mapping[str, Any]] | None = None) -> View:
+    """The training view of ``wf`` (see the module's docstring). ``raws``: the plists ``wf``'s
+    actions were read from, when the caller has them (saves writing each action out again)."""
     placeholders: list[Placeholder] = []
     dropped: list[tuple[int, str]] = []
     filled: list[tuple[int, str]] = []
@@ -309,7 +316,7 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
     starts: dict[Any, int] = {}  # an If's group -> its start
     chained: dict[int, Any] = {}  # an If with no input that is first in a branch of the If of this group
     for i, action in enumerate(wf.actions):
-        raw = action.to_plist()
+        raw = dict(raws[i]) if raws is not None else action.to_plist()
         params = raw.get("WFWorkflowActionParameters")
         if type(params) is dict:
             drop = {k for k in params if type(k) is str and (k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS)}

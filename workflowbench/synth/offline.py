@@ -488,6 +488,12 @@ class Built:
     workflow: Workflow
     fragments: tuple[str, ...]  # seed sample ids drawn on, most used first
     target: int
+    raws: tuple[dict[str, Any], ...] = ()  # the plists the workflow's actions were read from
+
+    @property
+    def checked(self) -> frozenset[int]:
+        """Positions of the actions found valid against their schemas while building (all but blocks)."""
+        return frozenset(i for i, a in enumerate(self.workflow.actions) if a.identifier not in BLOCK_ACTIONS)
 
 
 class Unbuildable(Exception):
@@ -525,7 +531,7 @@ def build(lib: Library, spec: Spec) -> Built:
     _wire(lib, pieces)
     actions = _shape(b, pieces, LEVELS[spec.level].depth, core)
     wf = Workflow.from_plist({"WFWorkflowActions": actions, "WFWorkflowName": ""}, source=f"spec:{spec.spec_id}")
-    return Built(wf, tuple(s for s, _ in b.used.most_common()), target)
+    return Built(wf, tuple(s for s, _ in b.used.most_common()), target, tuple(actions))
 
 
 def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
@@ -642,9 +648,11 @@ def fits_level(wf: Workflow, level: str) -> bool:
     return deepest >= 2
 
 
-def problems(wf: Workflow, apis: Sequence[str], level: str, lib: Library) -> list[str]:
-    """What keeps a read-back workflow from being a valid sample for a spec of ``apis`` and
-    ``level``, as reason slugs with details (empty: valid)."""
+def problems(wf: Workflow, apis: Sequence[str], level: str, lib: Library, valid: frozenset[int] = frozenset()
+             ) -> list[str]:
+    """What keeps a workflow from being a valid sample for a spec of ``apis`` and ``level``, as
+    reason slugs with details (empty: valid). ``valid``: positions of actions already found valid
+    against their schemas, as they are (not checked again)."""
     idents = [a.identifier for a in wf.actions]
     out = []
     unknown = sorted({i for i in idents if i not in lib.apis})
@@ -653,7 +661,8 @@ def problems(wf: Workflow, apis: Sequence[str], level: str, lib: Library) -> lis
     missing = [i for i in apis if i not in idents]
     if missing:
         out.append(f"missing-api: {', '.join(missing[:3])}")
-    invalid = [a.identifier for a in wf.actions if a.identifier in lib.apis and not lib.valid(a.to_plist())]
+    invalid = [a.identifier for i, a in enumerate(wf.actions)
+               if i not in valid and a.identifier in lib.apis and not lib.valid(a.to_plist())]
     if invalid:
         out.append(f"invalid-parameters: {invalid[0]}")
     if not fits_level(wf, level):
