@@ -32,7 +32,21 @@ class Step:
     undefined: tuple[str, ...]  # what it refers to that nothing before it defines
 
 
+_LAST: tuple[Workflow, list[Step]] | None = None  # the rules and the step labels ask about one workflow
+
+
 def data_flow(wf: Workflow) -> list[Step]:
+    """The steps of ``wf`` (the last workflow's are remembered: several checks ask in turn)."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is wf:
+        return last[1]
+    steps = _data_flow(wf)
+    _LAST = wf, steps
+    return steps
+
+
+def _data_flow(wf: Workflow) -> list[Step]:
     producers: dict[str, int] = {}  # output UUID -> position
     later = {a.uuid: i for i, a in enumerate(wf.actions) if a.uuid}
     variables: dict[str, set[int]] = {}  # name -> the setters so far

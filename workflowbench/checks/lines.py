@@ -24,12 +24,15 @@ def calls_action(functions: Mapping[str, str]) -> Callable[[str], bool]:
     return is_action
 
 
-def action_lines(code: str, count: int, is_action: Callable[[str], bool]) -> list[int | None]:
-    """Line (1-based) per action; ``is_action(name)`` says whether a called name is an action."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return [None] * count
+def action_lines(code: str, count: int, is_action: Callable[[str], bool], tree: ast.Module | None = None
+                 ) -> list[int | None]:
+    """Line (1-based) per action; ``is_action(name)`` says whether a called name is an action.
+    ``tree``: ``ast.parse(code)``, when the caller has it."""
+    if tree is None:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            return [None] * count
     out: list[int] = []
     _body(tree.body, out, is_action)
     notes = [n for n, line in enumerate(code.splitlines(), start=1) if COMMENT_ACTION.match(line)]

@@ -19,18 +19,20 @@ import ast
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from ..code.from_code import from_code
+from ..code.to_code import blocks
 from ..code.view import BASE64_RUN
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow, canonical
 from ..stages.gate import Drop, Unknown, Verdict
 from ..synth.annotate import plan_steps
-from ..synth.offline import STRUCTURAL_KEYS, ApiSpec
+from ..synth.offline import STRUCTURAL_KEYS, ApiSpec, Library
 from ..thoughts.base import ApiDoc
 from ..thoughts.query import code_words, named_code
 from .flow import data_flow
@@ -56,23 +58,37 @@ class Catalog:
     docs: Mapping[str, ApiDoc]
     functions: Mapping[str, str]  # function name -> identifier
     _validators: dict[str, Draft202012Validator] = field(default_factory=dict)
+    _last: tuple[Workflow, dict[int, str]] | None = None  # the rules and the labels ask about one workflow
+
+    @cached_property
+    def library(self) -> Library:
+        """The schema checks with their memory of parameter values (``synth.offline.Library.valid``)."""
+        return Library(self.apis, {})
 
     def parameter_errors(self, wf: Workflow) -> dict[int, str]:
-        """Action position -> its first parameter error, for the actions of catalog APIs."""
+        """Action position -> its first parameter error, for the actions of catalog APIs. Each action
+        is checked parameter by parameter with the verdicts remembered (``Library.valid``, the same
+        schema); the error of one that fails is then found with the whole schema."""
+        if self._last is not None and self._last[0] is wf:
+            return self._last[1]
         out = {}
         for i, action in enumerate(wf.actions):
             api = self.apis.get(action.identifier)
             if api is None:
                 continue
+            raw = action.to_plist()
+            if self.library.valid(raw):
+                continue
             check = self._validators.get(api.identifier)
             if check is None:
                 check = self._validators[api.identifier] = Draft202012Validator(dict(api.schema))
-            raw = action.to_plist().get("WFWorkflowActionParameters") or {}
-            error = best_match(check.iter_errors(canonical({k: v for k, v in raw.items()
+            params = raw.get("WFWorkflowActionParameters") or {}
+            error = best_match(check.iter_errors(canonical({k: v for k, v in params.items()
                                                             if k not in STRUCTURAL_KEYS})))
             if error is not None:
                 where = "/".join(str(p) for p in error.absolute_path) or "(parameters)"
                 out[i] = f"{where}: {error.message[:160]}"
+        self._last = wf, out
         return out
 
 
@@ -83,6 +99,7 @@ class Subject:
     row: Mapping[str, Any]
     workflow: Workflow | None
     problem: Drop | None = None  # why the code does not map: syntax | unmapped
+    tree: ast.Module | None = None  # Python's parse of the code, shared by whoever reads it
 
     @property
     def sample_id(self) -> str:
@@ -92,13 +109,16 @@ class Subject:
 def read(row: Mapping[str, Any], catalog: Catalog) -> Subject:
     code = row.get("workflow_code") or ""
     try:
-        ast.parse(code)
+        tree = ast.parse(code)
     except SyntaxError as exc:
         return Subject(row, None, Drop("syntax", f"line {exc.lineno}: {exc.msg}"))
+    except (ValueError, RecursionError, MemoryError):
+        tree = None  # from_code says why
     try:
-        return Subject(row, from_code(code, source=str(row["sample_id"]), functions=catalog.functions))
+        return Subject(row, from_code(code, source=str(row["sample_id"]), functions=catalog.functions, tree=tree),
+                       tree=tree)
     except (ShortcutError, RecursionError) as exc:
-        return Subject(row, None, Drop("unmapped", str(exc)[:300]))
+        return Subject(row, None, Drop("unmapped", str(exc)[:300]), tree)
 
 
 Rule = Callable[[Subject, Catalog, Bounds, Mapping[str, Sequence[str]]], Verdict]
@@ -169,10 +189,10 @@ def spec_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[st
     return Drop("missing-spec-api", ", ".join(missing[:5])) if missing else None
 
 
-def _has_bytes(code: str) -> bool:
+def _has_bytes(code: str, tree: ast.Module | None) -> bool:
     try:
-        return any(type(n) is ast.Constant and type(n.value) is bytes for n in ast.walk(ast.parse(code)))
-    except (SyntaxError, RecursionError):
+        return any(type(n) is ast.Constant and type(n.value) is bytes for n in ast.walk(tree or ast.parse(code)))
+    except (SyntaxError, ValueError, RecursionError):
         return True  # code-maps says why; a byte literal cannot be ruled out
 
 
@@ -181,7 +201,7 @@ def no_placeholders(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Seque
     found = PLACEHOLDER.search(code)
     if found:
         return Drop("placeholder", found.group()[:80])
-    if re.search(r"(?<![\w'\"])b'|(?<![\w'\"])b\"", code) and _has_bytes(code):  # not "'!b'" in a comment
+    if re.search(r"(?<![\w'\"])b'|(?<![\w'\"])b\"", code) and _has_bytes(code, s.tree):  # not "'!b'" in a comment
         return Drop("blob", "a byte literal")
     run = BASE64_RUN.search(code)
     return Drop("blob", f"{len(run.group())} characters of base64") if run else None
@@ -219,7 +239,7 @@ def plan_steps_fit(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mappi
     n = len(wf.actions)
     if steps > n + 1:  # a step per action, a summary at most
         return Drop("plan-longer-than-code", f"{steps} steps for {n} actions")
-    units = len(wf.tree)  # top-level actions and blocks
+    units = len(blocks(wf)[0])  # top-level actions and blocks
     if units >= 6 and steps == 1:
         return Drop("plan-too-coarse", f"1 step for {units} top-level actions and blocks")
     return None

@@ -887,14 +887,17 @@ _resume = False  # whether the collector was on when the first of them began
 
 
 def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str] | None = None,
-              labels: Callable[[str], str | None] | None = None, name: str = "") -> Workflow:
+              labels: Callable[[str], str | None] | None = None, name: str = "",
+              tree: ast.Module | None = None) -> Workflow:
     """Read Python-style code back into a workflow. ``functions`` maps function names to identifiers
-    the plain rule cannot give back (see ``function_map``)."""
+    the plain rule cannot give back (see ``function_map``). ``tree``: ``ast.parse(code)``, when the
+    caller has it (it is only read)."""
     # Python's own parser first (it only parses): its errors name the line, and it refuses nesting
     # deep enough to overflow libcst's native parser, null bytes and the like.
     with _collector_paused():
         try:
-            tree = ast.parse(code, filename=source)
+            if tree is None:
+                tree = ast.parse(code, filename=source)
         except SyntaxError as exc:
             raise CodeError(source, exc.lineno or 0, exc.msg) from None
         except (ValueError, RecursionError, MemoryError) as exc:

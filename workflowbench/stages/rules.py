@@ -5,6 +5,7 @@ step labels (``workflowbench.checks.labels``): a ``step_labels`` row per action.
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -65,7 +66,8 @@ def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:
     for row in rows:
         subject = read(row, catalog)
         if subject.workflow is not None:
-            labels += label_rows(subject.sample_id, subject.workflow, row["workflow_code"] or "", catalog, at)
+            labels += label_rows(subject.sample_id, subject.workflow, row["workflow_code"] or "", catalog, at,
+                                 subject.tree)
         for name, rule in RULES.items():
             try:
                 verdict = rule(subject, catalog, bounds, specs)
@@ -86,11 +88,9 @@ def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:
                   failures=dict(unknown))
 
 
-def label_rows(sample_id: str, wf: Workflow, code: str, catalog: Catalog, at: datetime) -> list[dict[str, Any]]:
-    functions = catalog.functions
-
-    is_action = calls_action(functions)
-    lines = action_lines(code, len(wf.actions), is_action)
+def label_rows(sample_id: str, wf: Workflow, code: str, catalog: Catalog, at: datetime,
+               tree: ast.Module | None = None) -> list[dict[str, Any]]:
+    lines = action_lines(code, len(wf.actions), calls_action(catalog.functions), tree)
     return [{"sample_id": sample_id, "position": lb.position, "line": lb.line,
              "identifier": wf.actions[lb.position].identifier, "label": lb.label, "reason": lb.reason,
              "source": lb.source, "created_at": at} for lb in step_labels(wf, catalog, lines)]
