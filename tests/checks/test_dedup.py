@@ -85,3 +85,18 @@ def test_seeds_win_by_id_whichever_was_written_first(tmp_path: Path) -> None:
     run_stage(DEDUP, target, DedupSettings())
     got = dict(ShardReader(target).rows("verdicts", "sample_id, verdict", where="gate = 'dedup'"))
     assert got == {"seed-a": "keep", "seed-b": "drop", "synthetic-z": "drop", "synthetic-y": "drop"}
+
+
+def test_canonical_reads_python_tokens() -> None:
+    code = ("# Ask for a name, then greet # twice\nname = input('Name? # not a comment')\n"
+            "greeting = is_workflow_actions_gettext(WFTextActionText=f'''Hi {name}, {format_date(value=name, "
+            "WFDateFormat='{x}')} {{name}}''')  # trailing\nis_workflow_actions_showresult(Text=greeting.upper)\n")
+    assert canonical(code) == (
+        "v1 = input ( 'Name? # not a comment' ) v2 = is_workflow_actions_gettext ( WFTextActionText = "
+        "f'''Hi  { v1 } ,  { format_date ( value = v1 , WFDateFormat = '{x}' ) }  {{name}}''' ) "
+        "is_workflow_actions_showresult ( Text = v2 . upper )")
+    # the same code laid out and commented otherwise, with other names, is the same
+    other = code.replace("name", "who").replace("greeting", "hello").replace("# Ask", "#  Request").replace(
+        " = ", "=")
+    assert canonical(other) == canonical(code).replace("{{name}}", "{{who}}")
+    assert canonical("x = 'never closed\n") is None and canonical("f(x") is None and canonical("s = f'{x") is None

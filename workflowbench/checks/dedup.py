@@ -1,15 +1,15 @@
 """Duplicates among samples, on their code: exact after the comments are removed and the names
-canonicalised (variables renamed ``v1, v2, …`` in order of first use; action and helper names kept),
-and near with MinHash LSH (``rensa``) over shingles of that canonical code's tokens.
+canonicalised (variables renamed ``v1, v2, …`` in order of first use; action and helper names kept,
+``canonical``), and near with MinHash LSH (``rensa``) over shingles of that canonical code's tokens.
 
 The first sample in the given order wins (the caller puts seeds first, then the earliest); every
-later one that is an exact or near duplicate of a winner names it. Code that does not parse is
-never a duplicate (another rule drops it)."""
+later one that is an exact or near duplicate of a winner names it. Code that does not tokenize is
+never a duplicate (the rules drop code that does not parse)."""
 
 from __future__ import annotations
 
-import ast
 import hashlib
+import keyword
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,33 +22,108 @@ TOKEN = re.compile(r"\w+|[^\w\s]")
 SEED = 20241105  # the MinHash seed: fixed, so signatures and verdicts are the same on every run
 
 
-class _Canonical(ast.NodeTransformer):
-    """Variables renamed in order of first use; called names (actions, helpers) kept."""
+# One token of Python source: a string (an f-string's opening quote alone: its expressions hold names),
+# a comment, a name, a number or an operator.
+_TOKENS = re.compile(
+    r"(?P<s>(?i:[rbu]{0,2})(?:'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
+    r"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"))"
+    r"|(?P<f>(?i:[rb]?f[rb]?)(?:'''|\"\"\"|'|\"))"
+    r"|(?P<c>\#[^\n]*)|(?P<n>[^\W\d]\w*)|(?P<o>\d[\w.]*|==|!=|<=|>=|:=|\*\*|//|->|[-+*/%&|^]=|[^\w\s])", re.S)
+_KEEP = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | HELPERS
+_F_PARTS: dict[str, re.Pattern[str]] = {}
+_OPEN, _CLOSE, _QUOTES = frozenset("([{"), frozenset(")]}"), frozenset("'\"")
 
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.called: set[str] = set()
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in self.called or node.id in HELPERS:
-            return node
-        return ast.copy_location(ast.Name(self.names.setdefault(node.id, f"v{len(self.names) + 1}"), node.ctx), node)
+class _Unbalanced(ValueError):
+    """An unterminated string or a bracket never closed: not code."""
+
+
+def _tokens(code: str, pos: int, out: list[tuple[str, str]], until_brace: bool = False) -> int:
+    """Tokens of ``code`` from ``pos`` appended to ``out``; with ``until_brace``, up to the ``}``
+    that closes an f-string's expression (returns the position after it)."""
+    depth = 0
+    search = _TOKENS.search
+    while True:
+        m = search(code, pos)
+        if m is None:
+            if until_brace:
+                raise _Unbalanced("an f-string expression never closed")
+            return len(code)
+        kind, text, pos = m.lastgroup, m.group(), m.end()
+        if kind == "o":
+            if text in _QUOTES:  # a quote no string regex matched: never closed
+                raise _Unbalanced("a string never closed")
+            if text in _OPEN:
+                depth += 1
+            elif text in _CLOSE:
+                if until_brace and depth == 0 and text == "}":
+                    return pos
+                depth -= 1
+        elif kind == "f":
+            pos = _fstring(code, text, pos, out)
+            continue
+        elif kind == "c":
+            continue
+        out.append((kind or "", text))
+
+
+def _fstring(code: str, opener: str, pos: int, out: list[tuple[str, str]]) -> int:
+    """An f-string from ``pos`` (after its opening quote): its literal pieces as string tokens, its
+    expressions as tokens between braces. Returns the position after its closing quote."""
+    quote = opener.lstrip("rRbBfF")
+    stop = _F_PARTS.get(quote)
+    if stop is None:
+        stop = _F_PARTS[quote] = re.compile(r"\{\{|\}\}|\{|\\.|" + re.escape(quote), re.S)
+    piece = [opener]
+    while True:
+        m = stop.search(code, pos)
+        if m is None:
+            raise _Unbalanced("an f-string never closed")
+        piece.append(code[pos:m.start()])
+        part, pos = m.group(), m.end()
+        if part == quote:
+            piece.append(part)
+            out.append(("s", "".join(piece)))
+            return pos
+        if part != "{":
+            piece.append(part)
+            continue
+        out.append(("s", "".join(piece)))
+        piece = []
+        out.append(("o", "{"))
+        pos = _tokens(code, pos, out, until_brace=True)
+        out.append(("o", "}"))
 
 
 def canonical(code: str) -> str | None:
-    """The code without comments and with canonical names, or None when it does not parse."""
+    """The code's tokens without its comments, one space apart, with canonical names: variables
+    renamed ``v1, v2, …`` in order of first use; names that are called anywhere (actions, helpers),
+    keywords, attributes and keyword-argument names kept. None when the code does not tokenize (an
+    unterminated string, a bracket never closed). Python's tokens, read by one regular expression
+    rather than a parse: the same for every layout and comment of the same code, and fast."""
+    toks: list[tuple[str, str]] = []
     try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+        _tokens(code, 0, toks)
+    except _Unbalanced:
         return None
-    namer = _Canonical()
-    for node in ast.walk(tree):  # called names first, wherever they are
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            namer.called.add(node.func.id)
-    try:
-        return ast.unparse(namer.visit(tree))
-    except RecursionError:
-        return None
+    called = {toks[i][1] for i in range(len(toks) - 1) if toks[i][0] == "n" and toks[i + 1] == ("o", "(")}
+    names: dict[str, str] = {}
+    out = []
+    depth = 0
+    last = len(toks) - 1
+    for i, (kind, text) in enumerate(toks):
+        if kind == "o":
+            if text in _OPEN:
+                depth += 1
+            elif text in _CLOSE:
+                depth -= 1
+        elif kind == "n" and text not in _KEEP and text not in called:
+            attribute = i > 0 and toks[i - 1][1] == "."
+            keyword_argument = depth > 0 and i < last and toks[i + 1][1] == "="
+            if not attribute and not keyword_argument:
+                text = names.setdefault(text, f"v{len(names) + 1}")
+        out.append(text)
+    return " ".join(out) if depth == 0 else None
 
 
 def shingles(text: str, size: int) -> list[str]:
