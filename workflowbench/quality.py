@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import warehouse as wh
+from .code.syntax import parse
 
 CHARS_PER_TOKEN = 4  # tokens are approximated as characters / 4
 LONG_LITERAL = 1_000  # characters of a string literal's token text (prefix and quotes included)
@@ -174,7 +175,7 @@ def syntax(code: str) -> Syntax | None:
     """Assignments (and their Name targets), label annotations and conditions of ``code``; None when
     ``ast.parse`` refuses it."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     out = Syntax()

@@ -19,7 +19,6 @@ Only JSON is read; nothing is unpickled or executed (defaults are parsed with ``
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections import Counter
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..code.names import function_name
+from ..code.syntax import literal as parse_literal
 from ..shortcut.model import BUILTIN_PREFIX, Workflow
 from ..shortcut.values import (
     Array,
@@ -173,7 +173,7 @@ def shortcutsbench_type(text: str) -> tuple[str, Any, bool]:
 def literal(text: str) -> Any:
     """A Python/JSON literal ('True', '"GET"', "['One', 'Two']"), or the text itself."""
     try:
-        return ast.literal_eval(text.strip())
+        return parse_literal(text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
 

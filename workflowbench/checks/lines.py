@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from ..code.names import HELPERS
+from ..code.syntax import parse
 
 COMMENT_ACTION = re.compile(r"\s*# '''")  # from_code: a comment action, not a note
 
@@ -30,7 +31,7 @@ def action_lines(code: str, count: int, is_action: Callable[[str], bool], tree: 
     ``tree``: ``ast.parse(code)``, when the caller has it."""
     if tree is None:
         try:
-            tree = ast.parse(code)
+            tree = parse(code)
         except SyntaxError:
             return [None] * count
     out: list[int] = []

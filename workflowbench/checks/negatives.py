@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..code.from_code import from_code
+from ..code.syntax import parse
 from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow
@@ -42,7 +43,7 @@ class Negative:
 def _statements(code: str, catalog: Catalog) -> list[tuple[ast.stmt, ast.Call]]:
     """Single-line statements that are one catalog action call (``x = f(...)`` or ``f(...)``)."""
     out = []
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(parse(code)):
         if isinstance(node, (ast.Assign, ast.Expr)) and node.lineno == node.end_lineno:
             call = node.value
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in catalog.functions \

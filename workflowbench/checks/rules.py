@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from ..code.from_code import from_code
+from ..code.syntax import parse
 from ..code.to_code import blocks
 from ..code.view import BASE64_RUN
 from ..shortcut.errors import ShortcutError
@@ -109,7 +110,7 @@ class Subject:
 def read(row: Mapping[str, Any], catalog: Catalog) -> Subject:
     code = row.get("workflow_code") or ""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except SyntaxError as exc:
         return Subject(row, None, Drop("syntax", f"line {exc.lineno}: {exc.msg}"))
     except (ValueError, RecursionError, MemoryError):
@@ -191,7 +192,7 @@ def spec_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[st
 
 def _has_bytes(code: str, tree: ast.Module | None) -> bool:
     try:
-        return any(type(n) is ast.Constant and type(n.value) is bytes for n in ast.walk(tree or ast.parse(code)))
+        return any(type(n) is ast.Constant and type(n.value) is bytes for n in ast.walk(tree or parse(code)))
     except (SyntaxError, ValueError, RecursionError):
         return True  # code-maps says why; a byte literal cannot be ruled out
 

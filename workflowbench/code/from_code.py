@@ -40,6 +40,7 @@ from ..shortcut.values import (
 )
 from . import fast_cst
 from .names import HELPERS, function_name, loop_variable, plain_identifier
+from .syntax import parse
 from .to_code import APPENDVAR, COMMENT, COMPARE, EACH, IF, MENU, REPEAT, SETVAR
 
 _NS = uuid.UUID("6f1c2b1e-7a53-4e0c-9a53-2f1f5e0b7c11")  # ids written by from_code derive from this
@@ -620,7 +621,7 @@ class _Reader:
     def literals(self, node: cst.FormattedString) -> list[Any]:
         """The literal parts of an f-string, evaluated (by ``ast``: libcst keeps them as written)."""
         try:
-            evaluated = ast.parse(self.module.code_for_node(node).strip(), mode="eval").body
+            evaluated = parse(self.module.code_for_node(node).strip(), mode="eval").body
         except SyntaxError as exc:  # pragma: no cover - libcst accepted it
             raise self.fail(node, f"f-string: {exc.msg}") from exc
         return [v.value for v in evaluated.values if isinstance(v, ast.Constant)]  # type: ignore[attr-defined]
@@ -897,7 +898,7 @@ def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str]
     with _collector_paused():
         try:
             if tree is None:
-                tree = ast.parse(code, filename=source)
+                tree = parse(code, filename=source)
         except SyntaxError as exc:
             raise CodeError(source, exc.lineno or 0, exc.msg) from None
         except (ValueError, RecursionError, MemoryError) as exc:

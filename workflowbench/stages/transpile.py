@@ -9,13 +9,13 @@ transpiled, or whose code ``ast`` rejects, becomes a ``failed`` code row and a r
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..code.syntax import parse
 from ..code.to_code import Transpiled, transpile
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow
@@ -55,7 +55,7 @@ def checked(wf: Workflow, source: str) -> Transpiled:
     except Exception as exc:  # a transpiler bug on this input: one failed row, not a failed batch
         raise TranspileError(source, f"{type(exc).__name__}: {exc}") from exc
     try:
-        ast.parse(out.code, filename=source)
+        parse(out.code, filename=source)
     except SyntaxError as exc:
         raise TranspileError(source, f"line {exc.lineno}: {exc.msg}", reason="invalid-code") from exc
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, nesting too deep for the parser

@@ -17,7 +17,6 @@ slug; nothing is guessed, and the code is never run.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,7 @@ from typing import Literal
 import jsonschema
 
 from ..code.from_code import from_code
+from ..code.syntax import parse
 from ..llm.prompts import Prompt
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow
@@ -111,7 +111,7 @@ def read_answer(text: str, schema: Mapping[str, object], functions: Mapping[str,
         if not steps:
             return Unusable("schema", "the thought is empty")
     try:
-        ast.parse(code)
+        parse(code)
     except SyntaxError as exc:
         return Unusable("syntax", f"line {exc.lineno}: {exc.msg}")
     try:

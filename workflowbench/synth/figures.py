@@ -4,13 +4,13 @@ structure per level, and diversity."""
 
 from __future__ import annotations
 
-import ast
 import os
 from collections import Counter
 from typing import Any
 
 from .. import warehouse as wh
 from ..code.from_code import from_code, function_map
+from ..code.syntax import parse
 from ..shortcut.errors import ShortcutError
 from .offline import SIZE_BINS, Library, api_specs, fits_level, problems
 
@@ -48,7 +48,7 @@ def synthesis_figures(warehouse: str | os.PathLike[str]) -> dict[str, Any]:
     for _, _, code, category, level, spec_apis in ok:
         categories[category] += 1
         try:
-            ast.parse(code)
+            parse(code)
             wf = from_code(code, functions=functions)
         except (SyntaxError, ShortcutError, RecursionError):
             found_problems["unmapped"] += 1
