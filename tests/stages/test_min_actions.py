@@ -91,3 +91,22 @@ def test_a_check_that_raises_decides_nothing(seeded: Path) -> None:
     with wh.connect(seeded) as con:
         assert con.execute("SELECT DISTINCT verdict, reason, detail FROM verdicts WHERE gate = 'broken-check'"
                            ).fetchall() == [("unknown", "check-error", "RuntimeError: bug")]
+
+
+def test_the_recorded_count_decides_without_reading_the_code(tmp_path: Path) -> None:
+    """A row with ``action_count`` is counted from it (the code is not read: here it would not
+    parse); a row without one is read as before."""
+    target = tmp_path / "w.duckdb"
+    base = {"shortcut_id": "-", "status": "ok", "error": None, "query": "q", "apis": [], "task_plan": "1. x",
+            "category": None, "backend": "offline", "model": "m", "prompt_versions": None, "chunks": 1,
+            "created_at": datetime(2026, 1, 1), "origin": "synthetic", "workflow_code": "x = (\n"}
+    rows = [base | {"sample_id": "synthetic-five", "action_count": 5},
+            base | {"sample_id": "synthetic-two", "action_count": 2},
+            base | {"sample_id": "synthetic-unrecorded", "action_count": None}]
+    wh.write_shard(target, "thoughts-" + "1" * 32, {"samples": rows})
+    run_stage(MIN_ACTIONS, target, MinActionsSettings())
+    wh.publish(target)
+    with wh.connect(target) as con:
+        got = con.execute("SELECT sample_id, verdict, reason FROM verdicts ORDER BY 1").fetchall()
+    assert got == [("synthetic-five", "keep", None), ("synthetic-two", "drop", "too-few-actions"),
+                   ("synthetic-unrecorded", "unknown", "unreadable-workflow")]

@@ -6,7 +6,7 @@ writes one ``verdicts`` row per sample; the stage contract does the rest."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -48,12 +48,13 @@ class Sample:
 
 
 G = TypeVar("G", bound=Settings)
-COLUMNS = "sample_id, shortcut_id, origin, query, apis, task_plan, workflow_code"
+COLUMNS = "sample_id, shortcut_id, origin, query, apis, task_plan, workflow_code, action_count"
 
 
 def gate(name: str, check: Callable[[Sample, G], Verdict], settings: type[G], code: tuple[str, ...],
-         batch_size: int = 2000) -> Stage[G]:
-    """A gate stage over every ok sample, in batches keyed by the samples' content."""
+         batch_size: int = 2000, reads: Callable[[Mapping[str, Any]], bool] = lambda row: True) -> Stage[G]:
+    """A gate stage over every ok sample, in batches keyed by the samples' content. ``reads(row)``:
+    whether the check needs that sample's workflow (reading it is most of a gate's cost)."""
 
     def plan(reader: ShardReader, s: G) -> list[Batch]:
         rows = reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
@@ -64,7 +65,7 @@ def gate(name: str, check: Callable[[Sample, G], Verdict], settings: type[G], co
     def run(batch: Batch, reader: ShardReader, s: G) -> Output:
         at = now()
         out, counts = [], {"keep": 0, "drop": 0, "unknown": 0}
-        for sample in samples(reader, batch.items):
+        for sample in samples(reader, batch.items, reads):
             try:
                 verdict = check(sample, s)
             except Exception as exc:  # a broken check decides nothing
@@ -86,13 +87,18 @@ def _tally(rows: list[dict[str, Any]]) -> dict[str, int]:
     return dict(Counter(f"unknown: {v['reason']}" for v in rows if v["verdict"] == "unknown"))
 
 
-def samples(reader: ShardReader, ids: tuple[str, ...]) -> list[Sample]:
+def samples(reader: ShardReader, ids: tuple[str, ...], reads: Callable[[Mapping[str, Any]], bool] = lambda row: True
+            ) -> list[Sample]:
     rows = reader.rows("samples", COLUMNS, ids=ids, where="status = 'ok'", order="sample_id")
     keys = [c.strip() for c in COLUMNS.split(",")]
     dicts = [dict(zip(keys, r)) for r in rows]
-    stored = reader.workflows([d["shortcut_id"] for d in dicts if d["origin"] == "seed" and d["shortcut_id"]])
+    stored = reader.workflows([d["shortcut_id"] for d in dicts
+                               if d["origin"] == "seed" and d["shortcut_id"] and reads(d)])
     out = []
     for d in dicts:
+        if not reads(d):
+            out.append(Sample(d, None, "not read: the check does without it"))
+            continue
         wf = stored.get(d["shortcut_id"]) if d["origin"] == "seed" else None
         if wf is not None:
             out.append(Sample(d, wf))

@@ -111,7 +111,7 @@ def run(batch: Batch, reader: ShardReader, settings: RefineSettings) -> Output:
         if code == r["workflow_code"] and plan_text == r["task_plan"]:
             verdicts.append(_verdict(r["sample_id"], "keep", "unchanged", None, at))
             continue
-        samples.append(_refined(r, plan_text, code, who, at))
+        samples.append(_refined(r, plan_text, code, who, at) | {"action_count": len(wf.actions)})
         verdicts.append(_verdict(r["sample_id"], "keep", "refined", f"by {who}", at))
     unknown = sum(v["verdict"] == "unknown" for v in verdicts)
     return Output({"samples": samples, "verdicts": verdicts}, journaled=live, items=len(rows),

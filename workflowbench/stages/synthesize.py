@@ -208,7 +208,8 @@ def annotate(specs: Sequence[Spec], queries: Mapping[str, Mapping[str, Any]], re
             row["error"] = f"annotate: {got.reason}: {got.detail}"[:500]
             continue
         row.update(status="ok", task_plan=numbered(got.plan), workflow_code=got.code,
-                   apis=list(dict.fromkeys(a.identifier for a in got.workflow.actions)))
+                   apis=list(dict.fromkeys(a.identifier for a in got.workflow.actions)),
+                   action_count=len(got.workflow.actions))
     return rows, sum(a.row is not None for a in answers)
 
 
@@ -267,7 +268,7 @@ def synthesize(spec: Spec, lib: Library, docs: Mapping[str, ApiDoc], model: str,
         return row, []
     plan_text = "\n".join(f"{i}. {step}" for i, step in enumerate(th.plan, start=1))
     row.update(status="ok", query=th.query, task_plan=plan_text,
-               workflow_code=with_comments(view.code.code, th.comments),
+               workflow_code=with_comments(view.code.code, th.comments), action_count=len(view.workflow.actions),
                apis=list(dict.fromkeys(a.identifier for a in view.workflow.actions)))
     held = [{**p, "sample_id": sample_id} for p in placeholder_rows(seed, view.placeholders)]
     return row, held

@@ -156,7 +156,7 @@ def sample_row(seed: Seed, result: Thoughts | str, backend: str, model: str, ver
         return row
     plan = "\n".join(f"{i}. {step}" for i, step in enumerate(result.plan, start=1))
     row.update(status="ok", query=result.query, task_plan=plan,
-               workflow_code=with_comments(seed.code.code, result.comments))
+               workflow_code=with_comments(seed.code.code, result.comments), action_count=len(seed.workflow.actions))
     return row
 
 

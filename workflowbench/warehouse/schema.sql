@@ -190,7 +190,8 @@ CREATE TABLE samples (
     chunks          INTEGER NOT NULL,   -- pieces the code was split into to fit the token budget
     created_at      TIMESTAMP NOT NULL,
     spec_id         VARCHAR,            -- synthetic: the spec it was made for (specs.spec_id)
-    lineage         JSON                -- synthetic: {spec, examples: seed sample ids, fragments: seed sample ids drawn on}
+    lineage         JSON,               -- synthetic: {spec, examples: seed sample ids, fragments: seed sample ids drawn on}
+    action_count    INTEGER             -- actions of the workflow the code stands for (NULL in rows written before it was recorded)
 );
 
 -- What each synthetic sample must cover (stage specs, workflowbench/synth/specs.py): a category
