@@ -43,7 +43,7 @@ class Negative:
 def _statements(code: str, catalog: Catalog) -> list[tuple[ast.stmt, ast.Call]]:
     """Single-line statements that are one catalog action call (``x = f(...)`` or ``f(...)``)."""
     out = []
-    for node in ast.walk(parse(code)):
+    for node in ast.walk(parse(code)):  # statements only: the calls are what they hold
         if isinstance(node, (ast.Assign, ast.Expr)) and node.lineno == node.end_lineno:
             call = node.value
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in catalog.functions \
@@ -59,11 +59,13 @@ def _replace(lines: list[str], line: int, start: int, end: int, text: str) -> st
     return "".join(got)
 
 
-def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random) -> tuple[str, int] | None:
+def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random,
+            statements: Sequence[tuple[ast.stmt, ast.Call]] | None = None) -> tuple[str, int] | None:
     """The code with one step corrupted by ``kind`` and the corrupted statement's line, or None
-    when no statement allows it."""
+    when no statement allows it. ``statements``: ``_statements(code, catalog)``, when the caller has
+    them (a sample is corrupted several ways)."""
     lines = code.splitlines(keepends=True)
-    candidates = _statements(code, catalog)
+    candidates = list(statements) if statements is not None else _statements(code, catalog)
     rng.shuffle(candidates)
     for node, call in candidates:
         func = call.func
@@ -118,20 +120,25 @@ def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random) -> tuple
 def negatives(code: str, catalog: Catalog, sample_id: str, kinds: Sequence[str] = KINDS) -> list[Negative]:
     out: list[Negative] = []
     kept: list[Label] | None = None  # the original's labels, which the untouched steps keep
+    try:
+        statements = _statements(code, catalog)
+    except (SyntaxError, ValueError, RecursionError):
+        return out
     for kind in kinds:
         rng = random.Random(f"{sample_id}:{kind}")
         try:
-            bad = corrupt(code, kind, catalog, rng)
-        except (SyntaxError, ValueError, RecursionError):
+            bad = corrupt(code, kind, catalog, rng, statements)
+        except (ValueError, RecursionError):
             return out
         if bad is None:
             continue
         text, line = bad
         try:
-            wf = from_code(text, functions=catalog.functions)
-        except (ShortcutError, SyntaxError, RecursionError):
+            tree = parse(text)
+            wf = from_code(text, functions=catalog.functions, tree=tree)
+        except (ShortcutError, SyntaxError, ValueError, RecursionError):
             continue
-        lines = action_lines(text, len(wf.actions), lambda name: name in catalog.functions)
+        lines = action_lines(text, len(wf.actions), lambda name: name in catalog.functions, tree)
         at = [i for i, n in enumerate(lines) if n == line]
         if not at:  # the lines could not be matched to the actions: no known label, no negative
             continue
