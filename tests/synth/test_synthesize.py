@@ -193,3 +193,37 @@ def test_a_second_sample_with_the_same_code_is_a_failure_naming_the_first() -> N
     assert [unique(r, seen) for r in rows] == [True, True, False]
     assert rows[2]["status"] == "failed" and rows[2]["error"] == "duplicate: the same code as synthetic-0"
     assert rows[2]["workflow_code"] is None and rows[0]["status"] == rows[1]["status"] == "ok"
+
+
+def test_a_piece_that_took_its_input_implicitly_is_wired_to_an_output_it_can_take() -> None:
+    """A seed's first action took the shortcut's input implicitly; in a new workflow the action
+    before it is another one. Its input is written out, wired by type: never to a photo when it
+    needs a number."""
+    number_param = (("WFInput", "number", False, None, None, True),)
+    apis = {"com.x.Photo": ApiSpec("com.x.Photo", "third-party", "com.x", _schema([], {}), (), None, "Photo",
+                                   "UIImage"),
+            "is.workflow.actions.number": ApiSpec("is.workflow.actions.number", "built-in", "shortcuts",
+                                                  _schema([], {}), (), None, "Number", "NSDecimalNumber"),
+            "is.workflow.actions.math": ApiSpec("is.workflow.actions.math", "built-in", "shortcuts",
+                                                _schema([], {"WFInput": {"anyOf": [VARIABLE]}}), number_param,
+                                                "WFInput", "Calculation Result", "NSDecimalNumber")}
+
+    def seed(*idents: str) -> Workflow:
+        return Workflow.from_plist({"WFWorkflowActions": [
+            {"WFWorkflowActionIdentifier": i, "WFWorkflowActionParameters": {"UUID": str(uuid.uuid4()).upper()}}
+            for i in idents]})
+
+    lib = Library(apis, {"seed-math": seed("is.workflow.actions.math"), "seed-photo": seed("com.x.Photo"),
+                         "seed-number": seed("is.workflow.actions.number")})
+    wired = 0
+    for n in range(30):
+        spec = Spec(f"t{n}", 0, n, "Tools", "easy", ("com.x", "shortcuts"),
+                    ("com.x.Photo", "is.workflow.actions.number", "is.workflow.actions.math"), 1, ())
+        wf = build(lib, spec).workflow
+        made = {a.uuid: a.identifier for a in wf.actions}
+        for a in wf.actions:
+            if a.identifier == "is.workflow.actions.math":
+                given = a.parameters["WFInput"].attachment  # written out, not left implicit
+                assert given.type == "ExtensionInput" or made[given.output_uuid] != "com.x.Photo"
+                wired += given.type == "ActionOutput"
+    assert wired > 0  # some were wired to a number made before them

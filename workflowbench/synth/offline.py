@@ -538,19 +538,29 @@ def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
     """Point each reference to ``_PREVIOUS`` (an action made from a schema) at an output before it,
     now that the pieces are in order, by the catalog's types (``catalog.kinds``): the latest of the
     last ``WIRE_WINDOW`` outputs of the kind the parameter is made for, else the latest output the
-    parameter can take, else the shortcut's input."""
+    parameter can take, else the shortcut's input. The first action of each piece, when it took its
+    input implicitly from the action before it in its seed (its input key unset), is wired the same
+    way: in its new place the action before it is another one, whose output it may not take."""
     made: list[tuple[str, str | None, frozenset[str]]] = []  # (output id, label, kinds), in order
     for piece in pieces:
-        for raw in piece:
+        for j, raw in enumerate(piece):
             ident = raw.get("WFWorkflowActionIdentifier")
-            params = raw.get("WFWorkflowActionParameters") or {}
+            params = raw.setdefault("WFWorkflowActionParameters", {})
             api = lib.apis.get(ident) if type(ident) is str else None
+            implicit = None
+            if j == 0 and api is not None and ident != COMMENT and ident not in BLOCK_ACTIONS:
+                key = INPUT_KEYS.get(ident) or api.input_key
+                if key is not None and key not in params:
+                    implicit = key
+                    params[key] = _reference(_PREVIOUS, None)
             for key, v in params.items():
                 if type(v) is dict and (v.get("Value") or {}).get("OutputUUID") == _PREVIOUS:
                     kind = next((p[1] for p in api.params if p[0] == key), None) if api is not None else None
                     source = next((m for m in reversed(made[-WIRE_WINDOW:]) if fits(m[2], kind)), None) or \
                         next((m for m in reversed(made) if not wrong_type(m[2], kind)), None)
                     params[key] = _reference(source[0], source[1]) if source is not None else dict(_SHORTCUT_INPUT)
+            if implicit is not None and not lib.valid(raw):  # the schema takes no variable there: as it was
+                del params[implicit]
             if type(params.get("UUID")) is str and ident != COMMENT:
                 made.append((params["UUID"], params.get("CustomOutputName"),
                              kinds_of(api.output_type) if api is not None else frozenset()))
