@@ -39,7 +39,7 @@ AT = datetime(2026, 1, 1)
 DEFAULTS: dict[str, dict[str, Any]] = {
     "samples": {"origin": "seed", "status": "ok", "error": None, "apis": [], "category": None, "backend": "offline",
                 "model": "handmade", "prompt_versions": None, "chunks": 1, "created_at": AT, "spec_id": None,
-                "lineage": None},
+                "lineage": None, "action_count": None},
     "shortcuts": {"source": "handmade", "source_path": "x.shortcut", "container": "bplist", "signing": "unsigned",
                   "bytes": 1, "file_sha256": "0" * 64, "action_count": 0, "max_depth": 0, "defect_count": 0,
                   "client_version": None, "ingested_at": AT},
@@ -237,3 +237,13 @@ def test_figures_on_a_real_offline_build(tmp_path: Path) -> None:
     assert sum(n for _, n in q["top_query_openings"]) <= q["samples"]
     assert 0.0 <= q["long_string_token_share"] < 1.0
     assert "## Sample quality" in quality_markdown(q)
+
+
+def test_a_limited_report_reads_the_same_few_samples_every_time(tmp_path: Path) -> None:
+    target = handmade(tmp_path)
+    full = sample_quality(target)
+    assert sample_quality(target, limit=full["samples"]) == full  # a limit over the count changes nothing
+    few = sample_quality(target, limit=2)
+    assert few["samples"] == 2 and few == sample_quality(target, limit=2)
+    assert "Over 2 of the" in quality_markdown(few, of=full["samples"])
+    assert "Over the samples with status ok" in quality_markdown(full, of=full["samples"])

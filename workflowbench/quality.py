@@ -52,6 +52,8 @@ LEFT JOIN shortcuts sh ON sh.id = s.shortcut_id
 LEFT JOIN (SELECT shortcut_id, count(*) AS n FROM actions GROUP BY shortcut_id) a ON a.shortcut_id = s.shortcut_id
 WHERE s.status = 'ok' AND (CAST($origin AS VARCHAR) IS NULL OR s.origin = $origin)
 """
+# A deterministic sample of them (the report's figures at any size cost the same)
+SAMPLED = " ORDER BY hash(s.sample_id), s.sample_id LIMIT $limit"
 
 
 def normalize_line(text: str) -> str:
@@ -330,9 +332,11 @@ class Tally:
         }
 
 
-def sample_quality(warehouse: str | os.PathLike[str], origin: str | None = None) -> dict[str, Any]:
+def sample_quality(warehouse: str | os.PathLike[str], origin: str | None = None, limit: int | None = None
+                   ) -> dict[str, Any]:
     """Quality figures over the ``samples`` rows with status ok of the published warehouse (opened
-    read-only with ``warehouse.connect``; SELECTs only), of one ``origin`` (seed, synthetic) if given.
+    read-only with ``warehouse.connect``; SELECTs only), of one ``origin`` (seed, synthetic) if given,
+    and of at most ``limit`` of them (the same ones every time: by a hash of the sample id) if given.
     Tokens are approximated as characters / 4.
 
     - ``long_string_token_share``: share of all tokens (query + task plan + code) inside string
@@ -367,7 +371,8 @@ def sample_quality(warehouse: str | os.PathLike[str], origin: str | None = None)
     # without the Python client's progress bar, which DuckDB prints to stdout once a query has been
     # open two seconds: the analysis between fetches keeps this streaming query open.
     with wh.connect(warehouse) as con, con.cursor() as cursor:
-        cursor.execute(SQL, {"origin": origin})
+        cursor.execute(SQL + (SAMPLED if limit is not None else ""),
+                       {"origin": origin} | ({"limit": limit} if limit is not None else {}))
         while rows := cursor.fetchmany(64):
             for query, plan, code, title, actions in rows:
                 try:
@@ -394,9 +399,10 @@ def _counts(head: str, what: str, pairs: list[list[Any]]) -> str:
     return f"| {head} | {what} |\n|---|---:|\n{body}\n"
 
 
-def quality_markdown(q: dict[str, Any]) -> str:
+def quality_markdown(q: dict[str, Any], of: int | None = None) -> str:
     """The "Sample quality" section of the build report: the figures (shares as percentages), the
-    most common query openings, comments and comment templates (cut to 80 characters)."""
+    most common query openings, comments and comment templates (cut to 80 characters). ``of``: how
+    many ok samples there are, when the figures are of a sample of them."""
     rows = [
         ("ok samples", f"{q['samples']:,}"),
         ("code that does not tokenize or parse", f"{q['unparsable_code']:,}"),
@@ -429,7 +435,10 @@ def quality_markdown(q: dict[str, Any]) -> str:
     ]
     return (
         "## Sample quality\n\n"
-        "Over the samples with status ok; tokens are approximated as characters / 4.\n\n"
+        + ("Over the samples with status ok" if of is None or of <= q["samples"] else
+           f"Over {q['samples']:,} of the {of:,} samples with status ok (the same ones every run: by a hash of "
+           "their ids; `workflowbench stats` gives the figures over all)")
+        + "; tokens are approximated as characters / 4.\n\n"
         "| figure | value |\n|---|---:|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows) +
         f"\n### Most common query openings (first {OPENING_WORDS} words)\n\n" +
         _counts("opening", "samples", q["top_query_openings"]) +
