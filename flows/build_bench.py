@@ -5,7 +5,9 @@ hundreds of items, never one, because a task run costs ~10 ms."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -31,7 +33,7 @@ from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.negatives import NEGATIVES
 from workflowbench.stages.refine import REFINE
 from workflowbench.stages.rules import RULES_STAGE
-from workflowbench.stages.specs import SPECS
+from workflowbench.stages.specs import SPECS, SpecsSettings
 from workflowbench.stages.splits import SPLITS
 from workflowbench.stages.synthesize import SYNTHESIZE
 from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
@@ -41,6 +43,12 @@ PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SY
                                     RULES_STAGE, DEDUP, JUDGE, SPLITS, NEGATIVES)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
+# With a target size, the stages from specs to splits run again with more specs until the kept
+# samples reach it: at most this many times more, each adding what the last round's keep rate says
+# is missing.
+TARGET_ROUNDS = 6
+MIN_KEEP_RATE = 0.05  # a round never asks for more than 1 / this times what is missing
+QUALITY_SAMPLE = 5000  # the report's sample quality figures are of at most this many samples
 
 
 @task(cache_policy=NO_CACHE)
@@ -74,6 +82,40 @@ def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings) -> tuple
     return planned, results
 
 
+def drawn(warehouse: str, seed: int) -> int:
+    """How many specs of ``seed`` the warehouse holds."""
+    return len(ShardReader(warehouse).rows("specs", "spec_id", where=f"seed = {int(seed)}"))
+
+
+def kept(warehouse: str) -> tuple[int, int]:
+    """(samples in a split, synthetic ones among them): what the dataset holds once negatives are made."""
+    reader = ShardReader(warehouse)
+    placed = {s for (s,) in reader.rows("splits", "sample_id", where="split <> 'excluded'")}
+    synthetic = {s for (s,) in reader.rows("samples", "sample_id", where="origin = 'synthetic' AND status = 'ok'")}
+    return len(placed), len(placed & synthetic)
+
+
+def reach(target: int, warehouse: str, specs: SpecsSettings, more: Callable[[SpecsSettings], None]) -> None:
+    """Call ``more`` with more specs until ``target`` samples are kept. Each round asks for what is
+    missing divided by the share of specs that became kept samples so far."""
+    logger = get_run_logger()
+    for _ in range(TARGET_ROUNDS):
+        have, synthetic = kept(warehouse)
+        count = specs.count
+        if have >= target:
+            logger.info("target %d kept samples: %d kept (%d synthetic from %d specs)", target, have, synthetic, count)
+            return
+        rate = max(MIN_KEEP_RATE, synthetic / count if count and synthetic else 1.0)
+        add = math.ceil((target - have) / rate)
+        logger.info("target %d kept samples: %d kept; %d more specs (%.1f%% of specs are kept)", target, have, add,
+                    100 * rate)
+        specs = specs.model_copy(update={"count": count + add})
+        more(specs)
+    have, _ = kept(warehouse)
+    if have < target:
+        logger.warning("target %d kept samples not reached after %d rounds: %d kept", target, TARGET_ROUNDS, have)
+
+
 def stage_settings(given: dict[str, dict[str, Any]], overrides: dict[str, dict[str, Any]] | None
                    ) -> dict[str, Settings]:
     """Each stage's settings: the flow's own parameters, then ``settings`` per stage name (validated
@@ -97,6 +139,7 @@ def build_bench(
     thoughts_budget: int = DEFAULT_BUDGET,
     settings: dict[str, dict[str, Any]] | None = None,
     roles: dict[str, Role] | None = None,
+    samples: int | None = None,
 ) -> dict[str, Any]:
     """Ingest shortcut files from ``sources`` into the DuckDB warehouse, transpile them to code, build
     the API catalog, write a seed sample (comments, plan, query) for every shortcut, and run the
@@ -104,7 +147,11 @@ def build_bench(
     writes the thoughts; the API key is read from $OPENAI_API_KEY and is never a parameter.
     ``settings`` sets any stage's settings by stage name, e.g. ``{"min-actions": {"min_actions": 5}}``.
     ``roles`` gives a role (``thoughts``, ...) its own endpoint, e.g. ``{"thoughts": {"base_url": "http://
-    127.0.0.1:8000/v1", "model": "m"}}``; a role's key comes from $WORKFLOWBENCH_<ROLE>_API_KEY if set."""
+    127.0.0.1:8000/v1", "model": "m"}}``; a role's key comes from $WORKFLOWBENCH_<ROLE>_API_KEY if set.
+    ``samples``: the kept samples wanted (after every gate, in a split): synthetic samples are made
+    until there are that many; a larger target later adds only the difference."""
+    if samples is not None and samples < 1:
+        raise ValueError(f"samples must be at least 1, not {samples}")
     logger = get_run_logger()
     try:
         if crashed := mark_killed_runs("build-bench"):
@@ -133,13 +180,30 @@ def build_bench(
         REFINE.name: {"llm": ends["refine"]},
         JUDGE.name: {"llm": ends["judge"]},
     }, settings)
-    done = {}
-    for stage in PIPELINE:
-        try:
-            done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name])
-        except StageFailed:
-            publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
-            raise
+    done: dict[str, tuple[list[Batch], list[Result]]] = {}
+
+    def run_stages(stages: tuple[Stage[Any], ...]) -> None:
+        for stage in stages:
+            try:
+                done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name])
+            except StageFailed:
+                publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
+                raise
+
+    grow, last = PIPELINE.index(SPECS), PIPELINE.index(SPLITS) + 1
+
+    def more(specs: SpecsSettings) -> None:  # more specs: the stages from specs to splits again
+        chosen[SPECS.name] = specs
+        run_stages(PIPELINE[grow:last])
+
+    specs = chosen[SPECS.name]
+    assert isinstance(specs, SpecsSettings)
+    if samples is not None:  # no fewer specs than a build before this one drew: reruns only add
+        chosen[SPECS.name] = specs = specs.model_copy(update={"count": max(specs.count, drawn(warehouse, specs.seed))})
+    run_stages(PIPELINE[:last])
+    if samples is not None:
+        reach(samples, warehouse, specs, more)
+    run_stages(PIPELINE[last:])
     publish_task(warehouse)
     summary = build_summary(warehouse)
     files, ingest = done[INGEST.name]
@@ -148,7 +212,9 @@ def build_bench(
            "batches": len(ingest), "skipped": sum(r.skipped for r in ingest),
            "thoughts_batches": len(thoughts), "thoughts_skipped": sum(r.skipped for r in thoughts),
            "thoughts_calls": sum(r.calls for r in thoughts)}
-    report = build_markdown(summary, run) + "\n" + quality_markdown(sample_quality(warehouse))
+    ok = sum(n for _, _, _, status, n in summary["samples"] if status == "ok")
+    report = build_markdown(summary, run) + "\n" + quality_markdown(
+        sample_quality(warehouse, limit=QUALITY_SAMPLE), of=ok)
     create_markdown_artifact(key="build-bench-report", markdown=report,
                              description="Files, shortcuts, actions, rejects, code, samples and gates of this build")
     create_markdown_artifact(key="catalog-report", markdown=catalog_markdown(catalog_summary(warehouse)),

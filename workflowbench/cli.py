@@ -88,6 +88,9 @@ def build(
         "--role", help="A role's endpoint, ROLE.FIELD=VALUE: base_url, model or an option such as concurrency, "
                        "e.g. thoughts.base_url=http://127.0.0.1:8000/v1 (repeatable; the key comes from "
                        "$WORKFLOWBENCH_<ROLE>_API_KEY, else $OPENAI_API_KEY).")] = None,
+    samples: Annotated[int | None, typer.Option(
+        min=1, help="Kept samples wanted (after every gate, in a split): synthetic samples are made until there "
+                    "are that many; a larger target later adds only the difference.")] = None,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
     from pydantic import ValidationError
@@ -126,7 +129,8 @@ def build(
                                  batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
                                  llm_base_url=llm_base_url, model=model,
                                  llm_options=llm_options if llm_options.model_fields_set else None,
-                                 thoughts_budget=thoughts_budget, settings=chosen or None, roles=roles or None)
+                                 thoughts_budget=thoughts_budget, settings=chosen or None, roles=roles or None,
+                                 samples=samples)
     except StageFailed as exc:
         err.print("[red]error[/red]", escape(str(exc)))
         raise typer.Exit(1) from None
