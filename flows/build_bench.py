@@ -6,6 +6,7 @@ hundreds of items, never one, because a task run costs ~10 ms."""
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -181,14 +182,19 @@ def build_bench(
         JUDGE.name: {"llm": ends["judge"]},
     }, settings)
     done: dict[str, tuple[list[Batch], list[Result]]] = {}
+    spent: dict[str, dict[str, float]] = {}  # stage -> wall and CPU seconds of this process, summed over rounds
 
     def run_stages(stages: tuple[Stage[Any], ...]) -> None:
         for stage in stages:
+            wall, cpu = time.perf_counter(), time.process_time()
             try:
                 done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name])
             except StageFailed:
                 publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
                 raise
+            took = spent.setdefault(stage.name, {"wall_s": 0.0, "cpu_s": 0.0})
+            took["wall_s"] += time.perf_counter() - wall
+            took["cpu_s"] += time.process_time() - cpu
 
     grow, last = PIPELINE.index(SPECS), PIPELINE.index(SPLITS) + 1
 
@@ -204,7 +210,9 @@ def build_bench(
     if samples is not None:
         reach(samples, warehouse, specs, more)
     run_stages(PIPELINE[last:])
+    published = time.perf_counter()
     publish_task(warehouse)
+    publish_s = time.perf_counter() - published
     summary = build_summary(warehouse)
     files, ingest = done[INGEST.name]
     thoughts = done[THOUGHTS.name][1]
@@ -231,5 +239,6 @@ def build_bench(
     for gate, decided, _, n in summary["verdicts"]:
         verdicts.setdefault(gate, Counter())[decided] += n
     return {**run, **{k: summary[k] for k in ("shortcuts", "actions", "code")}, "rejects": dict(rejected),
-            "samples": dict(samples), "synthetic": dict(synthetic),
+            "samples": dict(samples), "synthetic": dict(synthetic), "publish_s": round(publish_s, 2),
+            "stages": {name: {k: round(v, 2) for k, v in t.items()} for name, t in spent.items()},
             "verdicts": {gate: dict(c) for gate, c in verdicts.items()}}
