@@ -407,9 +407,162 @@ def export_sft_command(
     typer.echo(json.dumps(manifest, indent=2))
 
 
+crawl_app = typer.Typer(no_args_is_help=True, help="Collect real shortcuts with their metadata, politely and "
+                                                   "resumably (RoutineHub, iCloud links).")
+app.add_typer(crawl_app, name="crawl")
+
+ToOpt = Annotated[Path, typer.Option("--to", help="The source folder to write the files and metadata to.")]
+RefreshOpt = Annotated[bool, typer.Option(
+    "--refresh", help="Ask again for a newer version of what was collected (and for what was gone).")]
+RetryOpt = Annotated[bool, typer.Option(
+    "--retry-failed/--no-retry-failed", help="Try again what failed in an earlier run.")]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help="At most this many shortcuts that need requests.")]
+DelayOpt = Annotated[float, typer.Option(min=0, help="Seconds between two requests (all hosts together).")]
+JitterOpt = Annotated[float, typer.Option(min=0, help="Plus up to this many seconds, at random.")]
+TimeoutOpt = Annotated[float, typer.Option(min=0.1, help="Seconds to wait for an answer.")]
+MaxBytesOpt = Annotated[int, typer.Option(min=1024, help="Largest answer read, in bytes.")]
+AttemptsOpt = Annotated[int, typer.Option(min=1, help="Tries per request (429, 5xx, timeouts, dropped connections).")]
+BackoffOpt = Annotated[float, typer.Option(min=0, help="First back-off wait in seconds, doubled per retry.")]
+MaxWaitOpt = Annotated[float, typer.Option(min=0, help="Longest single wait in seconds, Retry-After included.")]
+ContactOpt = Annotated[str | None, typer.Option(help="An e-mail or URL for site operators, sent in the User-Agent.")]
+RoutineHubOpt = Annotated[str, typer.Option("--routinehub-url", help="RoutineHub (or a mirror of it).")]
+ICloudOpt = Annotated[str, typer.Option("--icloud-url", help="iCloud's shortcut records (or a mirror).")]
+ContentOpt = Annotated[list[str] | None, typer.Option(
+    "--content-host", help="A host the download URLs may point to, `*.domain` for any subdomain (repeatable; "
+                           "default *.icloud-content.com).")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
+
+
+def _crawl(site: str, to: Path, fmt: str, options: dict[str, Any], work: Any) -> None:
+    """Run a crawl with these settings, print its summary, and exit 1 if every shortcut tried failed."""
+    from pydantic import ValidationError
+
+    from .crawl.errors import CrawlError
+    from .crawl.http import Politeness
+    from .crawl.run import Crawler, CrawlSettings
+    from .crawl.state import CrawlBusy
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("--format must be table or json")
+    polite = {k: options.pop(k) for k in ("delay", "jitter", "timeout", "max_bytes", "attempts", "backoff",
+                                          "max_wait", "contact")}
+    hosts = options.pop("content_hosts") or None
+    try:
+        settings = CrawlSettings(to=str(to), politeness=Politeness(**polite), **options,
+                                 **({"content_hosts": tuple(hosts)} if hosts else {}))
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    try:
+        with Crawler(settings, log=lambda line: err.print(escape(line))) as crawler:
+            summary = work(crawler)
+    except (CrawlBusy, CrawlError) as exc:
+        _fail(str(exc))
+    except OSError as exc:  # the folder cannot be made or written
+        _fail(f"{exc.filename or to}: {exc.strerror or exc}")
+    err.print(escape(summary.line()))
+    if fmt == "json":
+        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(summary.markdown(), nl=False)
+    if summary.fruitless:
+        raise typer.Exit(1)
+
+
+@crawl_app.command("routinehub")
+def crawl_routinehub_command(
+    to: ToOpt = Path("raw_shortcuts/routinehub"),
+    category: Annotated[list[str] | None, typer.Option(
+        "--category", "-c", help="Only this category's listing, by its slug on the site (repeatable).")] = None,
+    ids: Annotated[str | None, typer.Option(help="An id range, FIRST-LAST, instead of the listings.")] = None,
+    refresh: RefreshOpt = False, retry_failed: RetryOpt = True, limit: LimitOpt = None,
+    delay: DelayOpt = 1.5, jitter: JitterOpt = 1.0, timeout: TimeoutOpt = 30.0, max_bytes: MaxBytesOpt = 20 << 20,
+    attempts: AttemptsOpt = 4, backoff: BackoffOpt = 2.0, max_wait: MaxWaitOpt = 120.0, contact: ContactOpt = None,
+    routinehub_url: RoutineHubOpt = "https://routinehub.co", icloud_url: ICloudOpt = "https://www.icloud.com",
+    content_host: ContentOpt = None, fmt: FormatOpt = "table",
+) -> None:
+    """Collect RoutineHub's shortcuts (all, by category, or an id range): metadata from the page and the
+    API, the file through iCloud, into TO as <id>.shortcut with <id>.shortcut.meta.json beside it."""
+    from .crawl.run import parse_ids
+
+    if category and ids:
+        raise typer.BadParameter("--category and --ids exclude each other")
+    try:
+        chosen = parse_ids(ids) if ids else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    options = {"refresh": refresh, "retry_failed": retry_failed, "limit": limit, "delay": delay, "jitter": jitter,
+               "timeout": timeout, "max_bytes": max_bytes, "attempts": attempts, "backoff": backoff,
+               "max_wait": max_wait, "contact": contact, "routinehub_url": routinehub_url, "icloud_url": icloud_url,
+               "content_hosts": content_host}
+    _crawl("routinehub", to, fmt, options, lambda crawler: crawler.routinehub(category or (), chosen))
+
+
+@crawl_app.command("icloud")
+def crawl_icloud_command(
+    urls: Annotated[Path, typer.Option("--urls", help="A file of iCloud shortcut links: text, JSON or JSON Lines "
+                                                      "(ShortcutsBench's records keep their store metadata).")],
+    to: ToOpt = Path("raw_shortcuts/icloud"),
+    refresh: RefreshOpt = False, retry_failed: RetryOpt = True, limit: LimitOpt = None,
+    delay: DelayOpt = 1.5, jitter: JitterOpt = 1.0, timeout: TimeoutOpt = 30.0, max_bytes: MaxBytesOpt = 20 << 20,
+    attempts: AttemptsOpt = 4, backoff: BackoffOpt = 2.0, max_wait: MaxWaitOpt = 120.0, contact: ContactOpt = None,
+    icloud_url: ICloudOpt = "https://www.icloud.com", content_host: ContentOpt = None, fmt: FormatOpt = "table",
+) -> None:
+    """Download every shortcut a list of iCloud links names, into TO as <record id>.shortcut with its
+    metadata record beside it."""
+    from .crawl.errors import CrawlError
+    from .crawl.urls import read_url_list
+
+    try:
+        listed = read_url_list(urls)
+    except CrawlError as exc:
+        _fail(str(exc))
+    if not listed:
+        _fail(f"{urls}: no iCloud shortcut link (https://www.icloud.com/shortcuts/<id>) in it")
+    options = {"refresh": refresh, "retry_failed": retry_failed, "limit": limit, "delay": delay, "jitter": jitter,
+               "timeout": timeout, "max_bytes": max_bytes, "attempts": attempts, "backoff": backoff,
+               "max_wait": max_wait, "contact": contact, "icloud_url": icloud_url, "content_hosts": content_host}
+    _crawl("icloud", to, fmt, options, lambda crawler: crawler.icloud(listed))
+
+
+@crawl_app.command("status")
+def crawl_status_command(
+    to: ToOpt = Path("raw_shortcuts/routinehub"),
+    errors: Annotated[int, typer.Option(min=0, help="How many of the latest errors to show.")] = 20,
+    fmt: FormatOpt = "table",
+) -> None:
+    """What a crawl folder's state holds: shortcuts by status, errors by reason, the latest errors."""
+    from .crawl.state import read_state
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("--format must be table or json")
+    try:
+        with read_state(to) as state:
+            counts = state.counts()
+            recorded = state.errors()
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    reasons: dict[str, int] = {}
+    for e in recorded:
+        reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
+    latest = recorded[-errors:] if errors else []
+    if fmt == "json":
+        typer.echo(json.dumps({"folder": str(to), "status": counts, "errors": reasons, "latest": latest}, indent=2))
+        return
+    table = Table("status", "shortcuts")
+    for k, v in counts.items():
+        table.add_row(k, f"{v:,}")
+    Console().print(table)
+    if latest:
+        table = Table("item", "reason", "url", "detail")
+        for e in latest:
+            table.add_row(e["item"], e["reason"], e["url"] or "", e["detail"])
+        Console().print(table)
+
+
 @app.command()
 def serve() -> None:
-    """Serve the build-bench/nightly and build-bench/adhoc deployments (needs a Prefect server)."""
+    """Serve the build-bench/nightly, build-bench/adhoc and crawl-routinehub/weekly deployments (needs a
+    Prefect server)."""
     from flows.serve import main
 
     main()

@@ -8,7 +8,10 @@ until ``<that file>.go`` exists (or forever), then goes on. Unset, a pause point
 Points: ``shard-write:<stage>`` (inside a shard write: some tables written, not renamed into
 place), ``batch-run:<stage>`` (a batch computed, its shard not written), ``batch-done:<stage>``
 (between batches: a shard written), ``llm-answer:<stage>`` (an LLM answer journaled) and
-``publish`` (the staging file loaded, not renamed over the warehouse).
+``publish`` (the staging file loaded, not renamed over the warehouse); in a crawl,
+``crawl-request:<what>`` (an HTTP request about to be sent: robots, listing, api, page, record,
+download) and ``crawl-stored`` (a file and its metadata record in place, the crawl state not yet
+saying so).
 """
 
 from __future__ import annotations

@@ -15,13 +15,19 @@ from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.build_bench import build_bench
-from flows.serve import NIGHTLY_CRON, deployments
+from flows.crawl_routinehub import DEFAULT_FOLDER as CRAWL_FOLDER
+from flows.crawl_routinehub import CrawlFailed, crawl_routinehub
+from flows.serve import NIGHTLY_CRON, WEEKLY_CRON, deployments
 from tests.conftest import RAW
 from tests.support.shortcuts import write_mixed_folder
+from tests.support.sites import FakeSites, fake_shortcuts
 from workflowbench import read_shortcut, transpile
 from workflowbench import warehouse as wh
+from workflowbench.catalog.categories import site_category
 from workflowbench.cli import app
+from workflowbench.crawl.http import Politeness
 from workflowbench.stages import transpile as stage
+from workflowbench.stages.ingest import DEFAULT_SOURCES
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -67,11 +73,43 @@ def test_flow_default_source_is_raw_shortcuts(tmp_path: Path, monkeypatch: pytes
                                                                                           "raw_shortcuts")
 
 
-def test_deployments_are_nightly_and_adhoc() -> None:
+def test_deployments_are_nightly_and_adhoc_and_a_weekly_crawl() -> None:
     deps = {d.name: d for d in deployments()}
-    assert set(deps) == {"nightly", "adhoc"}
+    assert set(deps) == {"nightly", "adhoc", "weekly"}
     assert deps["nightly"].schedules and deps["nightly"].schedules[0].schedule.cron == NIGHTLY_CRON
     assert not deps["adhoc"].schedules
+    assert deps["weekly"].flow_name == "crawl-routinehub" and deps["weekly"].schedules[0].schedule.cron == WEEKLY_CRON
+    assert Path(CRAWL_FOLDER).parent == Path(DEFAULT_SOURCES[0])  # the crawl writes inside the build's source
+
+
+def test_the_crawl_flow_feeds_build_bench(tmp_path: Path) -> None:
+    """crawl-routinehub against the fake RoutineHub and iCloud (127.0.0.1), then build-bench on its folder:
+    the files come in with their metadata, and the RoutineHub category is the shortcuts' category."""
+    raw = tmp_path / "raw_shortcuts"
+    chosen = fake_shortcuts([(p.stem, p.read_bytes()) for p in sorted(RAW.glob("*.shortcut"))[:4]])
+    with FakeSites(chosen) as sites:
+        where = {"to": str(raw / "routinehub"), "politeness": Politeness(delay=0, jitter=0),
+                 "routinehub_url": sites.routinehub_url, "icloud_url": sites.icloud_url,
+                 "content_hosts": [sites.content_host]}
+        first = crawl_routinehub(**where)
+        sites.fault("api", chosen[0].sid, "503", times=None)
+        with pytest.raises(CrawlFailed, match="every shortcut"):
+            crawl_routinehub(**where, ids=f"{chosen[0].sid}-{chosen[0].sid}", refresh=True)
+    assert (first["new"], first["failed"], first["listed"]) == (4, 0, 4)
+    with get_client(sync_client=True) as client:
+        reports = [str(a.data) for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["crawl-routinehub-report"])))]
+    assert any("# Crawl of routinehub" in r and "| new | 4 |" in r for r in reports)
+    assert any("| failed | 1 |" in r and "| http-503 | 1 |" in r for r in reports)
+
+    target = tmp_path / "w.duckdb"
+    result = build_bench(sources=[str(raw)], warehouse=str(target))
+    assert result["shortcuts"] == 4 and result["rejects"] == {}
+    with wh.connect(target) as con:
+        rows = con.execute("SELECT s.name, m.title, c.category, c.rule FROM shortcut_metadata m JOIN shortcuts s "
+                           "ON s.id = m.shortcut_id JOIN shortcut_categories c USING (shortcut_id) ORDER BY 2"
+                           ).fetchall()
+    assert rows == sorted((s.name, s.title, site_category(s.category), "routinehub") for s in chosen)
 
 
 def report() -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..code.names import function_name
 from ..shortcut.model import Workflow
-from .categories import CATEGORIES, explain
+from .categories import CATEGORIES, explain, site_category
 from .merge import apps as app_rows
 from .merge import merge
 from .model import Api, App
@@ -45,8 +45,12 @@ def build_catalog(directory: str | os.PathLike[str] | None, workflows: Iterable[
                    documented)
 
 
-def tables(catalog: Catalog, shortcuts: Sequence[tuple[str, Workflow]]) -> dict[str, list[dict[str, Any]]]:
-    """The catalog's warehouse rows, with every corpus action checked against its API's schema."""
+def tables(catalog: Catalog, shortcuts: Sequence[tuple[str, Workflow]],
+           sites: Mapping[str, tuple[str, str]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The catalog's warehouse rows, with every corpus action checked against its API's schema.
+    ``sites``: shortcut id -> (site, the site's category) where a site gave one (table
+    shortcut_metadata); a category that maps onto the 28 wins over the vote."""
+    sites = sites or {}
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in (
         "apis", "api_params", "apps", "categories", "shortcut_categories", "catalog_findings")}
     for a in catalog.apis:
@@ -82,8 +86,15 @@ def tables(catalog: Catalog, shortcuts: Sequence[tuple[str, Workflow]]) -> dict[
                 out["catalog_findings"].append({"shortcut_id": sid, "position": pos, "identifier": f.identifier,
                                                 "key": f.key or "", "reason": f.reason, "detail": f.detail})
         chosen = explain(tags, (a.app for a in wf.actions))
-        out["shortcut_categories"].append({
-            "shortcut_id": sid, "category": chosen.category, "rule": chosen.rule,
-            "detail": json.dumps({"tags": dict(sorted(tags.items())), "scores": chosen.scores}),
-        })
+        detail: dict[str, Any] = {"tags": dict(sorted(tags.items())), "scores": chosen.scores}
+        category, rule = chosen.category, chosen.rule
+        if sid in sites:
+            site, named = sites[sid]
+            detail["site_category"] = named
+            mapped = site_category(named)
+            if mapped is not None:
+                detail |= {"site": site, "vote": chosen.category}
+                category, rule = mapped, site
+        out["shortcut_categories"].append({"shortcut_id": sid, "category": category, "rule": rule,
+                                           "detail": json.dumps(detail)})
     return out

@@ -45,6 +45,31 @@ The rule (``categorize``), deterministic:
    shortcut's theme than generic tags do;
 3. the highest score wins; a tie goes to the category that comes first in ``PRECEDENCE`` (specific
    themes before general ones); no vote at all gives ``FALLBACK`` (Utilities).
+
+A category the shortcut's site gives (RoutineHub's, in table ``shortcut_metadata``) wins over the
+vote when it maps onto one of the 28 (``site_category``): names are compared on their words in
+lowercase without "and" (``&`` is one), so "Health & Fitness", "health and fitness" and the slug
+"health-fitness" all name that category; ``SITE_ALIASES`` maps the other names sites use::
+
+    Photography & Video  photography, photo(s), photo & video, photos & videos, video(s), camera
+    Health & Fitness     health, fitness, medical
+    Social Networking    social, social media, social network(s)
+    Food & Drink         food, food & drinks, cooking, recipes
+    Reading              books, book
+    Location             navigation, maps
+    Travel               transport, transportation
+    Developer            developers, developer tools, development, programming, coding
+    Home                 smart home, homekit, home automation
+    Games                game, gaming
+    Communication        messaging, email, mail
+    Utilities            utility
+    Tools                tool
+    Device               devices, system, settings
+    Entertainment        fun
+    Media                podcasts, video & audio
+    Finance              money
+
+Anything else (for example "Other", "Siri" or "Widgets") maps onto nothing: the vote decides.
 """
 
 from __future__ import annotations
@@ -208,6 +233,37 @@ def scores(tag_counts: Mapping[str, int], apps: Iterable[str]) -> dict[str, floa
 
 
 _RANK = {c: i for i, c in enumerate(PRECEDENCE)}
+
+SITE_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("photography", "photo", "photos", "photo & video", "photos & videos", "video", "videos",
+                     "camera"), "Photography & Video"),
+    **dict.fromkeys(("health", "fitness", "medical"), "Health & Fitness"),
+    **dict.fromkeys(("social", "social media", "social network", "social networks"), "Social Networking"),
+    **dict.fromkeys(("food", "food & drinks", "cooking", "recipes"), "Food & Drink"),
+    **dict.fromkeys(("books", "book"), "Reading"),
+    **dict.fromkeys(("navigation", "maps"), "Location"),
+    **dict.fromkeys(("transport", "transportation"), "Travel"),
+    **dict.fromkeys(("developers", "developer tools", "development", "programming", "coding"), "Developer"),
+    **dict.fromkeys(("smart home", "homekit", "home automation"), "Home"),
+    **dict.fromkeys(("game", "gaming"), "Games"),
+    **dict.fromkeys(("messaging", "email", "mail"), "Communication"),
+    "utility": "Utilities", "tool": "Tools", "fun": "Entertainment", "money": "Finance",
+    **dict.fromkeys(("devices", "system", "settings"), "Device"),
+    **dict.fromkeys(("podcasts", "video & audio"), "Media"),
+}
+
+
+def _site_key(name: str) -> str:
+    """A category name as compared: its words without "and" ('&' is one), run together."""
+    return "".join(w for w in _WORDS.findall(name.lower().replace("&", " and ")) if w != "and")
+
+
+_SITE = {**{_site_key(c): c for c in CATEGORIES}, **{_site_key(k): v for k, v in SITE_ALIASES.items()}}
+
+
+def site_category(name: str | None) -> str | None:
+    """The one of ``CATEGORIES`` a site's category name maps onto, or None (see the module docstring)."""
+    return _SITE.get(_site_key(name)) if name else None
 
 
 def explain(tag_counts: Mapping[str, int], apps: Iterable[str]) -> Categorization:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..catalog.build import build_catalog, tables
+from ..catalog.categories import site_category
 from ..catalog.sources import Problem
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Reject, Settings, Stage
@@ -46,10 +47,21 @@ def plan(reader: ShardReader, settings: CatalogSettings) -> list[Batch]:
 def run(batch: Batch, reader: ShardReader, settings: CatalogSettings) -> Output:
     shortcuts = list(reader.workflows().items())
     catalog = build_catalog(settings.catalogs, (wf for _, wf in shortcuts))
-    rows = tables(catalog, shortcuts)
+    rows = tables(catalog, shortcuts, site_categories(reader))
     rejects = [problem_reject(settings.catalogs, p) for p in catalog.problems]
     return Output(rows, rejects, counts={"apis": len(rows["apis"]), "apps": len(rows["apps"]),
                                          "findings": len(rows["catalog_findings"])})
+
+
+def site_categories(reader: ShardReader) -> dict[str, tuple[str, str]]:
+    """Shortcut id -> (site, category) from its metadata: the first record (by path) whose category
+    maps onto the 28, else the first that names one."""
+    out: dict[str, tuple[str, str]] = {}
+    for sid, site, named in reader.rows("shortcut_metadata", "shortcut_id, site, site_category",
+                                        where="site_category IS NOT NULL", order="shortcut_id, path"):
+        if sid not in out or (site_category(out[sid][1]) is None and site_category(named) is not None):
+            out[sid] = (site, named)
+    return out
 
 
 def problem_reject(directory: str | os.PathLike[str] | None, problem: Problem) -> Reject:
@@ -62,7 +74,7 @@ def problem_reject(directory: str | os.PathLike[str] | None, problem: Problem) -
 
 
 CATALOG: Stage[CatalogSettings] = Stage(
-    name=STAGE, reads=("plists",), writes=(
+    name=STAGE, reads=("plists", "shortcut_metadata"), writes=(
         "apis", "api_params", "apps", "categories", "shortcut_categories", "catalog_findings", "rejects"),
     code=("workflowbench.catalog", "workflowbench.shortcut", "workflowbench.code.names", __name__),
     settings=CatalogSettings, plan=plan, run=run, task="catalog",

@@ -57,9 +57,15 @@ def plan(reader: ShardReader, settings: ExpandSettings) -> list[Batch]:
 
 def load_examples(reader: ShardReader, specs: list[Spec], names: dict[str, str]) -> dict[str, expand.Example]:
     wanted = sorted({e for s in specs for e in s.examples})
-    rows = reader.rows("samples", "sample_id, query, apis", ids=wanted,
+    rows = reader.rows("samples", "sample_id, query, apis, shortcut_id", ids=wanted,
                        where="origin = 'seed' AND status = 'ok' AND query IS NOT NULL")
-    return {sid: expand.Example(q, tuple(dict.fromkeys(names.get(a, a) for a in apis or ()))) for sid, q, apis in rows}
+    about: dict[str, str] = {}
+    for sid, text in reader.rows("shortcut_metadata", "shortcut_id, description", ids=[r[3] for r in rows],
+                                 where="description IS NOT NULL AND trim(description) <> ''",
+                                 order="shortcut_id, path"):
+        about.setdefault(sid, text)
+    return {sid: expand.Example(q, tuple(dict.fromkeys(names.get(a, a) for a in apis or ())), about.get(shortcut))
+            for sid, q, apis, shortcut in rows}
 
 
 def run(batch: Batch, reader: ShardReader, settings: ExpandSettings) -> Output:
@@ -93,7 +99,7 @@ def run(batch: Batch, reader: ShardReader, settings: ExpandSettings) -> Output:
 
 
 EXPAND: Stage[ExpandSettings] = Stage(
-    name=STAGE, reads=("specs", "apis", "api_params", "samples"), writes=("queries",),
+    name=STAGE, reads=("specs", "apis", "api_params", "samples", "shortcut_metadata"), writes=("queries",),
     code=("workflowbench.synth", "workflowbench.thoughts.query", __name__),
     settings=ExpandSettings, plan=plan, run=run,
 )

@@ -14,13 +14,14 @@ import json
 import os
 import plistlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
+from ..crawl import sidecar
 from ..shortcut.containers import DEFAULT_LIMITS, Limits
 from ..shortcut.errors import BadStructure, ShortcutError
 from ..shortcut.model import Workflow, canonical, content_id
@@ -56,6 +57,7 @@ class SourceFile:
     source: str  # the collection label: the folder the build was pointed at
     problem: str | None = None  # a reason to reject it without reading: a link loop, a folder, ...
     detail: str = ""
+    meta: str | None = None  # its metadata record (``<path>.meta.json``, workflowbench.crawl.sidecar), if any
 
     @property
     def shown(self) -> str:
@@ -82,6 +84,10 @@ def discover(sources: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
     file come back with a ``problem`` (and become rejects): link loops, dangling links, links to
     folders (never followed, so nothing is found twice or forever), folders named like a shortcut
     file, and anything that is not a regular file.
+
+    A file's metadata record (``<file>.meta.json`` beside it, as ``workflowbench crawl`` writes) is not
+    a candidate: it goes with the file (``meta``). A ``.meta.json`` whose file is not there is read like
+    any other file.
     """
     found: dict[str, SourceFile] = {}
     for src in sources:
@@ -93,6 +99,14 @@ def discover(sources: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
         else:  # a single file, a link, or a path that does not exist (rejected when read)
             label = root.parent.resolve().name or "."
             found.setdefault(str(root), _classify(root, label) if root.is_symlink() else SourceFile(str(root), label))
+            beside = sidecar.sidecar_path(str(root))
+            if os.path.isfile(beside) and not os.path.islink(beside):
+                found.setdefault(beside, SourceFile(beside, label))
+    for path in [p for p in found if sidecar.described(p) in found]:
+        owner, record = found[sidecar.described(path) or ""], found[path]
+        if owner.problem is None and record.problem is None:
+            found[owner.path] = replace(owner, meta=path)
+            del found[path]
     return sorted(found.values(), key=lambda f: f.path)
 
 
@@ -154,8 +168,16 @@ def file_digest(path: str) -> str:
 
 def plan(reader: ShardReader, settings: IngestSettings) -> list[Batch]:
     files = discover(settings.sources)
-    return [Batch(tuple((f.path, f.problem or file_digest(f.path)) for f in chunk), tuple(chunk))
+    return [Batch(tuple(pair for f in chunk for pair in _inputs(f)), tuple(chunk))
             for chunk in batches(files, settings.batch_size)]
+
+
+def _inputs(f: SourceFile) -> list[tuple[str, str]]:
+    """What a file adds to its batch's key: its content, and its metadata record's when it has one."""
+    pairs = [(f.path, f.problem or file_digest(f.path))]
+    if f.meta is not None:
+        pairs.append((f.meta, file_digest(f.meta)))
+    return pairs
 
 
 def run(batch: Batch, reader: ShardReader, settings: IngestSettings) -> Output:
@@ -166,9 +188,11 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
     """Read every file of a batch into warehouse rows, then transpile the shortcuts it kept;
     failures of either stage become rejects."""
     at = now()
-    out = Output({"shortcuts": [], "files": [], "actions": [], "defects": [], "plists": [], "code": []})
+    out = Output({"shortcuts": [], "files": [], "actions": [], "defects": [], "plists": [], "code": [],
+                  "shortcut_metadata": []})
     seen: set[str] = set()
     kept: list[Item] = []
+    unusable: list[Reject] = []  # metadata records that cannot be used (their files are still read)
     for f in files:
         digest = None
         if f.problem is not None:
@@ -177,7 +201,9 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
         try:
             data = read_bytes(f.path, limits)
             digest = hashlib.sha256(data).hexdigest()
-            wf = read_shortcut(data, name=shown(Path(f.path).stem), limits=limits)
+            meta = _metadata(f, digest, unusable)
+            name = meta["name"] if meta is not None and meta.get("name") else shown(Path(f.path).stem)
+            wf = read_shortcut(data, name=name, limits=limits)
             wf.source = f.shown
             if not wf.has_actions:  # the reader keeps such a dictionary as it is; it is not a shortcut
                 raise BadStructure(f.shown, "no WFWorkflowActions: a dictionary, but not a shortcut",
@@ -192,6 +218,8 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
             continue
         out.tables["files"].append(rows["files"][0])
         sid = rows["files"][0]["shortcut_id"]
+        if meta is not None and f.meta is not None:
+            out.tables["shortcut_metadata"].append(sidecar.row(meta, sid, f.shown, shown(f.meta)))
         if sid in seen:
             continue  # another encoding of a shortcut already in this batch
         seen.add(sid)
@@ -206,10 +234,24 @@ def ingest_batch(files: Sequence[SourceFile], limits: Limits = DEFAULT_LIMITS) -
     out.items = len(files)
     for r in out.rejects[:rejected]:  # files the batch could not read; transpile failures keep their file
         out.failures[r.reason] = out.failures.get(r.reason, 0) + 1
+    out.rejects.extend(unusable)
     out.counts = {"files": len(files), "shortcuts": len(out.tables["shortcuts"]),
                   "actions": len(out.tables["actions"]), "rejected": rejected,
                   "transpiled": sum(r["status"] == "ok" for r in code), "transpile_failed": len(failures)}
+    if any(f.meta for f in files):
+        out.counts |= {"metadata": len(out.tables["shortcut_metadata"]), "metadata_rejected": len(unusable)}
     return out
+
+
+def _metadata(f: SourceFile, digest: str, unusable: list[Reject]) -> dict[str, Any] | None:
+    """The file's checked metadata record, or None (none, or unusable: then a reject says why)."""
+    if f.meta is None:
+        return None
+    try:
+        return sidecar.read(f.meta, digest)
+    except sidecar.BadSidecar as exc:
+        unusable.append(Reject(shown(f.meta), exc.reason, shown(exc.detail), f.source))
+        return None
 
 
 def workflow_rows(
@@ -252,7 +294,9 @@ def workflow_rows(
 
 
 INGEST: Stage[IngestSettings] = Stage(
-    name=STAGE, reads=(), writes=("shortcuts", "files", "actions", "defects", "plists", "code", "rejects"),
-    code=(*TRANSPILE_CODE, __name__), settings=IngestSettings, plan=plan, run=run, retention="cumulative",
+    name=STAGE, reads=(), writes=("shortcuts", "files", "actions", "defects", "plists", "code", "shortcut_metadata",
+                                  "rejects"),
+    code=(*TRANSPILE_CODE, sidecar.__name__, __name__), settings=IngestSettings, plan=plan, run=run,
+    retention="cumulative",
     task="ingest-transpile-batch", retries=1,
 )

@@ -115,6 +115,7 @@ def load_seeds(reader: ShardReader, ids: Sequence[str], apis: Mapping[str, ApiDo
     ok = {sid for (sid,) in reader.rows("code", "shortcut_id", ids=ids, where="status = 'ok'")}
     names = dict(reader.rows("shortcuts", "id, name", ids=ids))
     categories = dict(reader.rows("shortcut_categories", "shortcut_id, category", ids=ids))
+    about = load_about(reader, ids, names)
     workflows = reader.workflows(ids)
 
     def label(identifier: str) -> str | None:
@@ -129,11 +130,28 @@ def load_seeds(reader: ShardReader, ids: Sequence[str], apis: Mapping[str, ApiDo
             view = training_view(workflows[sid], labels=label)
         except Exception as exc:  # one odd shortcut must not stop its batch
             broken[sid] = f"view: {type(exc).__name__}: {exc}"[:500]
-            seeds.append(Seed(sid, names.get(sid) or "", workflows[sid], Transpiled(""), categories.get(sid)))
+            seeds.append(Seed(sid, names.get(sid) or "", workflows[sid], Transpiled(""), categories.get(sid),
+                              *about.get(sid, (None, ()))))
             continue
-        seeds.append(Seed(sid, names.get(sid) or "", view.workflow, view.code, categories.get(sid)))
+        seeds.append(Seed(sid, names.get(sid) or "", view.workflow, view.code, categories.get(sid),
+                          *about.get(sid, (None, ()))))
         placeholders[sid] = view.placeholders
     return seeds, placeholders, broken
+
+
+def load_about(reader: ShardReader, ids: Sequence[str], names: Mapping[str, str]
+               ) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """Shortcut id -> (description, other names) from its metadata (the first record by path that has a
+    description, else the first); shortcuts without metadata are not in it."""
+    out: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    for sid, description, *titles in reader.rows("shortcut_metadata", "shortcut_id, description, title, "
+                                                  "icloud_name, name", ids=ids, order="shortcut_id, path"):
+        if sid in out and (out[sid][0] or not description):
+            continue
+        own = names.get(sid) or ""
+        others = tuple(dict.fromkeys(t for t in titles if t and t.strip() and t.strip() != own))
+        out[sid] = (description.strip() if description and description.strip() else None, others)
+    return out
 
 
 def placeholder_rows(seed: Seed, found: Sequence[Placeholder]) -> list[dict[str, Any]]:
@@ -168,7 +186,7 @@ def _offline(seed: Seed, apis: Mapping[str, ApiDoc]) -> Thoughts | str:
 
 
 THOUGHTS: Stage[ThoughtsSettings] = Stage(
-    name=STAGE, reads=("code", "plists", "shortcuts", "apis", "api_params", "shortcut_categories"),
+    name=STAGE, reads=("code", "plists", "shortcuts", "apis", "api_params", "shortcut_categories", "shortcut_metadata"),
     writes=("samples", "sample_failures", "placeholders"), code=CODE, settings=ThoughtsSettings, plan=plan, run=run,
     task="thoughts-batch",
     retention="covered", covers="status = 'ok'",

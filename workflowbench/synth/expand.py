@@ -17,12 +17,14 @@ from .specs import LEVELS, Spec
 
 EXAMPLE_CHARS = 600  # of an example's query: enough to show the register, not a whole description
 EXAMPLE_APIS = 12
+ABOUT_CHARS = 300  # of an example shortcut's description by its publisher
 
 
 @dataclass(frozen=True)
 class Example:
     query: str
     apis: tuple[str, ...]  # the display names of the actions its shortcut uses
+    about: str | None = None  # what its publisher says the shortcut does (table shortcut_metadata)
 
 
 def api_block(spec: Spec, stubs: Mapping[str, str]) -> str:
@@ -39,6 +41,11 @@ def example_block(examples: Sequence[Example]) -> str:
             query = query[:EXAMPLE_CHARS].rsplit(" ", 1)[0] + " …"
         names = ", ".join(ex.apis[:EXAMPLE_APIS]) + (", …" if len(ex.apis) > EXAMPLE_APIS else "")
         out.append(f"{i}. Request: {query}\n   Actions: {names or '(only built-in helpers)'}")
+        if ex.about:  # only examples with a publisher's description get the line
+            about = " ".join(ex.about.split())
+            if len(about) > ABOUT_CHARS:
+                about = about[:ABOUT_CHARS].rsplit(" ", 1)[0] + " …"
+            out[-1] += f"\n   What its publisher says it does: {about}"
     return "\n".join(out)
 
 

@@ -22,13 +22,16 @@ class ApiDoc:
 
 @dataclass(frozen=True)
 class Seed:
-    """One seed shortcut: its model, its code (with the action -> line map) and its name."""
+    """One seed shortcut: its model, its code (with the action -> line map) and its name; with metadata
+    (table shortcut_metadata), what its publisher says it does and the other names it goes by."""
 
     shortcut_id: str
     name: str
     workflow: Workflow
     code: Transpiled
     category: str | None = None
+    description: str | None = None
+    titles: tuple[str, ...] = ()  # other names: a site's title where it differs from ``name``
 
 
 @dataclass(frozen=True)

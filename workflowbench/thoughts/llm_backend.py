@@ -18,6 +18,7 @@ from .offline import action_lines, leaks
 
 STAGE = "thoughts"
 PROMPTS = ("comments", "plan", "query")
+ABOUT_CHARS = 600  # of a publisher's description in a prompt
 
 
 def prompt_versions() -> dict[str, str]:
@@ -91,21 +92,33 @@ def _plan_text(steps: Sequence[str], budget_chars: int) -> str:
     return "\n".join(out)
 
 
+def shown_name(seed: Seed) -> str:
+    """The shortcut as the prompts name it: its name and, when its publisher described it, the
+    description on the next line. Without one, the name alone: those prompts are what they always were."""
+    name = seed.name or "(untitled)"
+    if not seed.description:
+        return name
+    about = " ".join(seed.description.split())
+    if len(about) > ABOUT_CHARS:
+        about = about[:ABOUT_CHARS].rsplit(" ", 1)[0] + " …"
+    return f"{name}\nWhat its publisher says it does (use it for the goal, in your own words): {about}"
+
+
 def comments_messages(prompt: Prompt, seed: Seed, chunk: Chunk, lines: Mapping[int, int],
                       apis: Mapping[str, ApiDoc]) -> list[dict[str, str]]:
-    return prompt.messages(name=seed.name or "(untitled)", apis=_api_lines(seed, chunk, lines, apis),
+    return prompt.messages(name=shown_name(seed), apis=_api_lines(seed, chunk, lines, apis),
                            code=numbered(seed.code.code, chunk), lines=", ".join(map(str, chunk.lines)))
 
 
 def plan_messages(prompt: Prompt, seed: Seed, comments: Mapping[int, str], chunk: Chunk, k: int = 1,
                   parts: int = 1) -> list[dict[str, str]]:
     part = f"(Part {k} of {parts}; its steps continue the previous part's.)\n" if parts > 1 else ""
-    return prompt.messages(name=seed.name or "(untitled)", part=part, code=view(seed.code.code, comments, chunk))
+    return prompt.messages(name=shown_name(seed), part=part, code=view(seed.code.code, comments, chunk))
 
 
 def query_messages(prompt: Prompt, seed: Seed, plan: Sequence[str], apis: Mapping[str, ApiDoc],
                    budget_tokens: int) -> list[dict[str, str]]:
-    return prompt.messages(name=seed.name or "(untitled)", apps=_apps(seed, apis),
+    return prompt.messages(name=shown_name(seed), apps=_apps(seed, apis),
                            plan=_plan_text(plan, budget_tokens * CHARS_PER_TOKEN))
 
 

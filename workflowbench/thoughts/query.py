@@ -11,6 +11,7 @@ from ..code.names import function_name
 from ..shortcut.model import BUILTIN_PREFIX
 from .base import ApiDoc, Seed
 from .context import Context
+from .described import MAX_COPIED, Goal, copied, goal, names, shorter
 from .words import CAMEL, SPACES, VERBS, app_name, clip, flat, human_name, join, label_words
 
 # What a user would ask for, per distinctive built-in (base-form verb phrases).
@@ -118,6 +119,28 @@ _PURPOSES: dict[str, tuple[str, str]] = {
 _PURPOSE = ("It's for {purpose}.", "This would help with {purpose}.", "I need it for {purpose}.",
             "It's part of {purpose}.")
 _APPS_SENTENCE = ("It should work with {apps}.", "I use {apps} for this.", "It needs to use {apps}.")
+# With a publisher's description: what it is for (a verb phrase, or a thing), then maybe how it does it.
+_GOAL_VERB = (
+    "How can I build a shortcut to {goal}?",
+    "I'd like a shortcut that will {goal}.",
+    "Can you help me {goal} with one tap?",
+    "Is there a way to {goal} from my iPhone?",
+    "Make me a shortcut to {goal}, please.",
+    "I want to {goal} without doing it all by hand.",
+    "What would a shortcut look like that can {goal}?",
+    "Help me set up something to {goal}.",
+    "I need an automation to {goal}.",
+    "Could you put together a shortcut so I can {goal}?",
+)
+_GOAL_THING = (
+    "Could you help me build {goal}?",
+    "I'm looking for {goal} that runs as a shortcut.",
+    "Can you make me {goal} on my iPhone?",
+    "I want to set up {goal} with Shortcuts.",
+    "What would it take to build {goal}?",
+)
+_HOW = ("Along the way it should {features}.", "It needs to {features}.", "It should also {features}.",
+        "Ideally it would {features}.")
 
 
 def _hash(text: str) -> int:
@@ -188,15 +211,20 @@ def user_query(c: Context) -> str:
     """What a user would ask for: two to four of the shortcut's features in one of many templates,
     picked by a hash of the shortcut id; the title is named in about ``NAMED_SHARE`` percent of
     queries, otherwise one of its words may give the topic; with no title (a synthetic sample), its
-    category may say what it is for."""
+    category may say what it is for. A shortcut its publisher described asks for what the description
+    says it is for (``described_query``) and never names the shortcut."""
     seed = c.seed
+    if seed.description:
+        asked = described_query(c)
+        if asked is not None:
+            return asked
     h = _hash(seed.shortcut_id)
     features, apps = _features(c)
     title = human_title(seed.name)
     features = features[: 2 + (h >> 24) % 3]  # two to four of them, so same-looking shortcuts differ too
     if not features:
         features = ["do a few steps for me"] if c.actions else ["do nothing for now"]
-    named = title and (h >> 40) % 100 < NAMED_SHARE
+    named = title and (h >> 40) % 100 < NAMED_SHARE and not seed.description
     templates = _TEMPLATES_NAMED if named else _TEMPLATES_UNNAMED
     text = templates[h % len(templates)].format(name=title, features=join(features))
     topic = None if named else _topic(title)
@@ -208,6 +236,33 @@ def user_query(c: Context) -> str:
     elif apps and (h >> 8) % 3 != 0:
         text += " " + _APPS_SENTENCE[(h >> 16) % len(_APPS_SENTENCE)].format(apps=join(apps))
     return _scrub(text, seed, c.apis)
+
+
+def described_query(c: Context) -> str | None:
+    """The request of a shortcut with a publisher's description: the goal it states in the user's words
+    (``described.goal``), in one of the templates, then, in about two of three queries, two of the
+    shortcut's features. It repeats no more than ``MAX_COPIED`` words of the description in a row and
+    names neither the shortcut nor its other titles; None when no such query can be made."""
+    seed = c.seed
+    description = seed.description or ""
+    titles = [t for t in (seed.name, *seed.titles) if t]
+    found = goal(description, titles)
+    if found is None:
+        return None
+    h = _hash(seed.shortcut_id)
+    features, _ = _features(c)
+    how = _HOW[(h >> 28) % len(_HOW)].format(features=join(features[:2])) if features and (h >> 20) % 3 else ""
+    for phrase in (found.text, *shorter(found.text)):  # shorter when the full goal repeats too much
+        for extra in (how, ""):
+            text = _scrub(_goal_text(Goal(found.kind, phrase), h) + (" " + extra if extra else ""), seed, c.apis)
+            if copied(text, description) <= MAX_COPIED and not any(names(text, t) for t in titles):
+                return text
+    return None
+
+
+def _goal_text(found: Goal, h: int) -> str:
+    templates = _GOAL_VERB if found.kind == "verb" else _GOAL_THING
+    return templates[(h >> 4) % len(templates)].format(goal=found.text.rstrip(",;"))
 
 
 def _topic(title: str) -> str | None:

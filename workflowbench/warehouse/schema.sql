@@ -149,8 +149,10 @@ CREATE TABLE categories (
 CREATE TABLE shortcut_categories (
     shortcut_id     VARCHAR PRIMARY KEY,
     category        VARCHAR NOT NULL,
-    rule            VARCHAR NOT NULL,   -- 'vote' (its APIs' tags and apps) or 'fallback' (nothing voted)
-    detail          JSON                -- {tags: counts the rule saw, scores: category -> score}
+    rule            VARCHAR NOT NULL,   -- 'vote' (its APIs' tags and apps), 'fallback' (nothing voted), or the site
+                                        -- whose category it is ('routinehub'; table shortcut_metadata)
+    detail          JSON                -- {tags: counts the rule saw, scores: category -> score}; a site's rule
+                                        -- adds {site, site_category, vote: what the vote said}
 );
 
 -- Corpus actions checked against their API's schema: each failure is a finding about the schema or
@@ -381,3 +383,35 @@ LEFT JOIN (SELECT sample_id, count(*) FILTER (label = 1) AS good, count(*) FILTE
                   count(*) FILTER (label = -1) AS wrong, list(label ORDER BY position) AS labels
            FROM step_labels GROUP BY 1) l USING (sample_id)
 WHERE p.split <> 'excluded';
+
+-- What a shortcut's source published about it: the metadata record beside its file
+-- (`<file>.meta.json`, written by `workflowbench crawl`, workflowbench/crawl/sidecar.py), read by the
+-- ingest stage, one row per file that has one, with where each field came from. Join on
+-- shortcut_id = shortcuts.id (whose name is this row's name). The iCloud record's name and the site's
+-- title are both kept where they differ. The site's category as the site names it; mapped onto the 28
+-- categories it wins over the tag vote in shortcut_categories (rule = the site). The latest record wins.
+-- key: shortcut_id, path
+-- keep: retrieved_at DESC NULLS LAST
+CREATE TABLE shortcut_metadata (
+    shortcut_id     VARCHAR NOT NULL,   -- shortcuts.id
+    path            VARCHAR NOT NULL,   -- the file it describes (files.path)
+    metadata_path   VARCHAR NOT NULL,   -- the metadata record's path
+    site            VARCHAR NOT NULL,   -- routinehub | icloud
+    site_id         VARCHAR,            -- the shortcut's id there (RoutineHub id, iCloud record id)
+    url             VARCHAR,            -- the page it was collected from (the source URL)
+    name            VARCHAR,            -- the name it goes by: the iCloud record's, else the title
+    title           VARCHAR,            -- the site's title (RoutineHub page; a URL list's title)
+    description     VARCHAR,            -- the site's description, else its one-line summary
+    site_category   VARCHAR,            -- the site's category (its first), as the site names it
+    categories      VARCHAR[],          -- every category the site gives
+    author          VARCHAR,
+    version         VARCHAR,            -- the version the file is (RoutineHub's latest when collected)
+    released        VARCHAR,            -- that version's release, as the site writes it
+    downloads       BIGINT,
+    hearts          BIGINT,
+    icloud_url      VARCHAR,            -- the iCloud link the file was downloaded through
+    icloud_name     VARCHAR,            -- the iCloud record's name
+    retrieved_at    TIMESTAMP,          -- when the file was downloaded
+    provenance      JSON NOT NULL,      -- field -> routinehub-page | routinehub-api | icloud-record | url-list
+    record          JSON NOT NULL       -- the whole metadata record as read
+);
