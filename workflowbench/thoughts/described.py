@@ -12,12 +12,12 @@ word for word, ``names`` whether it names the shortcut, both as the query checks
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..quality import quotes_title
 from .words import CAMEL, VERBS
 
 MAX_WORDS = 14
@@ -256,21 +256,7 @@ def copied(text: str, description: str) -> int:
     return best
 
 
-_ALNUM = re.compile(r"[^\W_]+")
-
-
 def names(text: str, name: str) -> bool:
     """True if ``text`` names ``name``: its letters and digits from a word boundary to a word boundary,
-    case-insensitive (names under 3 letters and digits never count), as ``workflowbench stats`` checks."""
-    key = "".join(w.casefold() for w in _ALNUM.findall(name))
-    if len(key) < 3:
-        return False
-    words = [w.casefold() for w in _ALNUM.findall(text)]
-    squashed = "".join(words)
-    bounds = set(itertools.accumulate(map(len, words), initial=0))
-    start = squashed.find(key)
-    while start >= 0:
-        if start in bounds and start + len(key) in bounds:
-            return True
-        start = squashed.find(key, start + 1)
-    return False
+    case-insensitive (names under 3 letters and digits never count): ``workflowbench stats``'s check."""
+    return quotes_title(text, name)
