@@ -1,7 +1,8 @@
 """The ``build-bench`` flow: the pipeline is an ordered list of stages (``PIPELINE``); each stage
 plans its batches from the shards, one Prefect task runs each batch through the stage contract's
 runner, and the stage's retention is applied when its batches are done. Tasks take a batch of
-hundreds of items, never one, because a task run costs ~10 ms."""
+hundreds of items, never one, because a task run costs ~10 ms. The batch tasks run on threads of
+the flow's process or, with ``runner="dask"``, on Dask worker processes (``flows.engine``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.crashed import mark_killed_runs
+from flows.engine import Engine, Runner, check_runner, engine, per_worker
 from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
@@ -59,11 +61,20 @@ def publish_task(warehouse: str) -> dict[str, int]:
     return wh.publish(warehouse).counts
 
 
-def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings) -> tuple[list[Batch], list[Result]]:
+def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings,
+                 on: Engine | None = None) -> tuple[list[Batch], list[Result]]:
+    """Plan ``stage``, run its batches as tasks (on the flow's task runner, or ``on`` Dask workers,
+    each batch with one worker's share of the LLM limits), then apply its retention."""
     planned = stage.plan(ShardReader(warehouse), settings)
     runner = stage_batch.with_options(name=stage.task_name, retries=stage.retries)
-    results = [f.result() for f in runner.map(unmapped(stage.name), planned, warehouse=unmapped(warehouse),
-                                                settings=unmapped(settings))]
+    if on is None or on.dask is None:
+        futures = runner.map(unmapped(stage.name), planned, warehouse=unmapped(warehouse),
+                             settings=unmapped(settings))
+    else:  # what Task.map does with the flow's runner, on the build's Dask runner instead
+        futures = on.dask.map(runner, {"stage": unmapped(stage.name), "batch": planned,
+                                       "warehouse": unmapped(warehouse),
+                                       "settings": unmapped(per_worker(settings, on.workers()))})
+    results = [f.result() for f in futures]
     finish(stage, warehouse, results)
     logger = get_run_logger()
     logger.info("%s: %d batches (%d unchanged and skipped)", stage.name, len(results),
@@ -97,6 +108,9 @@ def build_bench(
     thoughts_budget: int = DEFAULT_BUDGET,
     settings: dict[str, dict[str, Any]] | None = None,
     roles: dict[str, Role] | None = None,
+    runner: Runner = "threads",
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
 ) -> dict[str, Any]:
     """Ingest shortcut files from ``sources`` into the DuckDB warehouse, transpile them to code, build
     the API catalog, write a seed sample (comments, plan, query) for every shortcut, and run the
@@ -104,7 +118,11 @@ def build_bench(
     writes the thoughts; the API key is read from $OPENAI_API_KEY and is never a parameter.
     ``settings`` sets any stage's settings by stage name, e.g. ``{"min-actions": {"min_actions": 5}}``.
     ``roles`` gives a role (``thoughts``, ...) its own endpoint, e.g. ``{"thoughts": {"base_url": "http://
-    127.0.0.1:8000/v1", "model": "m"}}``; a role's key comes from $WORKFLOWBENCH_<ROLE>_API_KEY if set."""
+    127.0.0.1:8000/v1", "model": "m"}}``; a role's key comes from $WORKFLOWBENCH_<ROLE>_API_KEY if set.
+    ``runner`` runs the batches on ``threads`` of this process (the default) or on ``dask`` workers:
+    a local cluster of ``dask_workers`` processes (default: one per core), or the cluster whose
+    scheduler is at ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``); each worker gets its share of
+    the LLM limits, and publish runs once, at the end, in this process."""
     logger = get_run_logger()
     try:
         if crashed := mark_killed_runs("build-bench"):
@@ -114,6 +132,7 @@ def build_bench(
     if swept := wh.sweep(warehouse):
         logger.info("removed %d temporary files that killed runs left", swept)
     check_sources(sources or DEFAULT_SOURCES)
+    check_runner(runner, dask_address, dask_workers)
     given = check_roles(roles)
     main = resolve(llm_base_url, model, llm_options)
     ends = {role: endpoint(role, main, given.get(role)) for role in ROLES}
@@ -134,12 +153,16 @@ def build_bench(
         JUDGE.name: {"llm": ends["judge"]},
     }, settings)
     done = {}
-    for stage in PIPELINE:
-        try:
-            done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name])
-        except StageFailed:
-            publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
-            raise
+    with engine(runner, dask_address, dask_workers) as on:
+        if on.dask is not None:
+            logger.info("batches run on %d Dask workers, each with 1/%d of the LLM limits", on.workers(),
+                        on.workers())
+        for stage in PIPELINE:
+            try:
+                done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name], on)
+            except StageFailed:
+                publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
+                raise
     publish_task(warehouse)
     summary = build_summary(warehouse)
     files, ingest = done[INGEST.name]

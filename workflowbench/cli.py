@@ -88,11 +88,21 @@ def build(
         "--role", help="A role's endpoint, ROLE.FIELD=VALUE: base_url, model or an option such as concurrency, "
                        "e.g. thoughts.base_url=http://127.0.0.1:8000/v1 (repeatable; the key comes from "
                        "$WORKFLOWBENCH_<ROLE>_API_KEY, else $OPENAI_API_KEY).")] = None,
+    runner: Annotated[str, typer.Option(
+        "--runner", help="Where batches run: threads (of this process) or dask (worker processes; each gets "
+                         "its share of the LLM limits).")] = "threads",
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", help="With --runner dask: the scheduler of an existing cluster, e.g. "
+                               "tcp://10.0.0.5:8786 (else a local cluster is started).")] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="With --runner dask and no address: worker processes of the local "
+                                      "cluster (default: one per core).")] = None,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
     from pydantic import ValidationError
 
     from flows.build_bench import build_bench
+    from flows.engine import check_runner
 
     from .llm import LLMOptions
     from .llm.config import resolve
@@ -105,6 +115,7 @@ def build(
         llm_options = LLMOptions(**{k: v for k, v in options.items() if v is not None})
         chosen = _stage_settings(stage_setting or [])
         roles = parse_role_settings(role or [])
+        check_runner(runner, dask_address, dask_workers)
     except (ValidationError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
     _sources_exist(source or [])
@@ -126,7 +137,9 @@ def build(
                                  batch_size=batch_size, catalogs=str(catalogs) if catalogs else None,
                                  llm_base_url=llm_base_url, model=model,
                                  llm_options=llm_options if llm_options.model_fields_set else None,
-                                 thoughts_budget=thoughts_budget, settings=chosen or None, roles=roles or None)
+                                 thoughts_budget=thoughts_budget, settings=chosen or None, roles=roles or None,
+                                 runner=runner, dask_address=dask_address,  # type: ignore[arg-type]
+                                 dask_workers=dask_workers)
     except StageFailed as exc:
         err.print("[red]error[/red]", escape(str(exc)))
         raise typer.Exit(1) from None
@@ -404,11 +417,25 @@ def export_sft_command(
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    runner: Annotated[str, typer.Option(
+        "--runner", help="The deployments' default runner: threads or dask (a run can choose its own).")] = "threads",
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", help="With --runner dask: the scheduler the runs use (else each starts a local "
+                               "cluster).")] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="With --runner dask and no address: the local cluster's worker "
+                                      "processes.")] = None,
+) -> None:
     """Serve the build-bench/nightly and build-bench/adhoc deployments (needs a Prefect server)."""
+    from flows.engine import check_runner
     from flows.serve import main
 
-    main()
+    try:
+        check_runner(runner, dask_address, dask_workers)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    main(runner, dask_address, dask_workers)  # type: ignore[arg-type]
 
 
 def _fail(message: str) -> NoReturn:
