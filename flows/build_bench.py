@@ -1,7 +1,8 @@
 """The ``build-bench`` flow: the pipeline is an ordered list of stages (``PIPELINE``); each stage
 plans its batches from the shards, one Prefect task runs each batch through the stage contract's
 runner, and the stage's retention is applied when its batches are done. Tasks take a batch of
-hundreds of items, never one, because a task run costs ~10 ms."""
+hundreds of items, never one, because a task run costs ~10 ms. The batch tasks run on threads of
+the flow's process or, with ``runner="dask"``, on Dask worker processes (``flows.engine``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.crashed import mark_killed_runs
+from flows.engine import Engine, Runner, check_runner, engine, per_worker
 from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
@@ -68,11 +70,20 @@ def publish_task(warehouse: str) -> dict[str, int]:
     return wh.publish(warehouse).counts
 
 
-def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings) -> tuple[list[Batch], list[Result]]:
+def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings,
+                 on: Engine | None = None) -> tuple[list[Batch], list[Result]]:
+    """Plan ``stage``, run its batches as tasks (on the flow's task runner, or ``on`` Dask workers,
+    each batch with one worker's share of the LLM limits), then apply its retention."""
     planned = stage.plan(ShardReader(warehouse), settings)
     runner = stage_batch.with_options(name=stage.task_name, retries=stage.retries)
-    results = [f.result() for f in runner.map(unmapped(stage.name), planned, warehouse=unmapped(warehouse),
-                                                settings=unmapped(settings))]
+    if on is None or on.dask is None:
+        futures = runner.map(unmapped(stage.name), planned, warehouse=unmapped(warehouse),
+                             settings=unmapped(settings))
+    else:  # what Task.map does with the flow's runner, on the build's Dask runner instead
+        futures = on.dask.map(runner, {"stage": unmapped(stage.name), "batch": planned,
+                                       "warehouse": unmapped(warehouse),
+                                       "settings": unmapped(per_worker(settings, on.workers()))})
+    results = [f.result() for f in futures]
     finish(stage, warehouse, results)
     logger = get_run_logger()
     logger.info("%s: %d batches (%d unchanged and skipped)", stage.name, len(results),
@@ -141,6 +152,9 @@ def build_bench(
     settings: dict[str, dict[str, Any]] | None = None,
     roles: dict[str, Role] | None = None,
     samples: int | None = None,
+    runner: Runner = "threads",
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
 ) -> dict[str, Any]:
     """Ingest shortcut files from ``sources`` into the DuckDB warehouse, transpile them to code, build
     the API catalog, write a seed sample (comments, plan, query) for every shortcut, and run the
@@ -150,7 +164,11 @@ def build_bench(
     ``roles`` gives a role (``thoughts``, ...) its own endpoint, e.g. ``{"thoughts": {"base_url": "http://
     127.0.0.1:8000/v1", "model": "m"}}``; a role's key comes from $WORKFLOWBENCH_<ROLE>_API_KEY if set.
     ``samples``: the kept samples wanted (after every gate, in a split): synthetic samples are made
-    until there are that many; a larger target later adds only the difference."""
+    until there are that many; a larger target later adds only the difference.
+    ``runner`` runs the batches on ``threads`` of this process (the default) or on ``dask`` workers:
+    a local cluster of ``dask_workers`` processes (default: one per core), or the cluster whose
+    scheduler is at ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``); each worker gets its share of
+    the LLM limits, and publish runs once, at the end, in this process."""
     if samples is not None and samples < 1:
         raise ValueError(f"samples must be at least 1, not {samples}")
     logger = get_run_logger()
@@ -162,6 +180,7 @@ def build_bench(
     if swept := wh.sweep(warehouse):
         logger.info("removed %d temporary files that killed runs left", swept)
     check_sources(sources or DEFAULT_SOURCES)
+    check_runner(runner, dask_address, dask_workers)
     given = check_roles(roles)
     main = resolve(llm_base_url, model, llm_options)
     ends = {role: endpoint(role, main, given.get(role)) for role in ROLES}
@@ -183,33 +202,38 @@ def build_bench(
     }, settings)
     done: dict[str, tuple[list[Batch], list[Result]]] = {}
     spent: dict[str, dict[str, float]] = {}  # stage -> wall and CPU seconds of this process, summed over rounds
+    with engine(runner, dask_address, dask_workers) as on:
+        if on.dask is not None:
+            logger.info("batches run on %d Dask workers, each with 1/%d of the LLM limits", on.workers(),
+                        on.workers())
 
-    def run_stages(stages: tuple[Stage[Any], ...]) -> None:
-        for stage in stages:
-            wall, cpu = time.perf_counter(), time.process_time()
-            try:
-                done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name])
-            except StageFailed:
-                publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
-                raise
-            took = spent.setdefault(stage.name, {"wall_s": 0.0, "cpu_s": 0.0})
-            took["wall_s"] += time.perf_counter() - wall
-            took["cpu_s"] += time.process_time() - cpu
+        def run_stages(stages: tuple[Stage[Any], ...]) -> None:
+            for stage in stages:
+                wall, cpu = time.perf_counter(), time.process_time()
+                try:
+                    done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name], on)
+                except StageFailed:
+                    publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
+                    raise
+                took = spent.setdefault(stage.name, {"wall_s": 0.0, "cpu_s": 0.0})
+                took["wall_s"] += time.perf_counter() - wall
+                took["cpu_s"] += time.process_time() - cpu
 
-    grow, last = PIPELINE.index(SPECS), PIPELINE.index(SPLITS) + 1
+        grow, last = PIPELINE.index(SPECS), PIPELINE.index(SPLITS) + 1
 
-    def more(specs: SpecsSettings) -> None:  # more specs: the stages from specs to splits again
-        chosen[SPECS.name] = specs
-        run_stages(PIPELINE[grow:last])
+        def more(specs: SpecsSettings) -> None:  # more specs: the stages from specs to splits again
+            chosen[SPECS.name] = specs
+            run_stages(PIPELINE[grow:last])
 
-    specs = chosen[SPECS.name]
-    assert isinstance(specs, SpecsSettings)
-    if samples is not None:  # no fewer specs than a build before this one drew: reruns only add
-        chosen[SPECS.name] = specs = specs.model_copy(update={"count": max(specs.count, drawn(warehouse, specs.seed))})
-    run_stages(PIPELINE[:last])
-    if samples is not None:
-        reach(samples, warehouse, specs, more)
-    run_stages(PIPELINE[last:])
+        specs = chosen[SPECS.name]
+        assert isinstance(specs, SpecsSettings)
+        if samples is not None:  # no fewer specs than a build before this one drew: reruns only add
+            chosen[SPECS.name] = specs = specs.model_copy(
+                update={"count": max(specs.count, drawn(warehouse, specs.seed))})
+        run_stages(PIPELINE[:last])
+        if samples is not None:
+            reach(samples, warehouse, specs, more)
+        run_stages(PIPELINE[last:])
     published = time.perf_counter()
     publish_task(warehouse)
     publish_s = time.perf_counter() - published

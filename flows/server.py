@@ -9,10 +9,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prefect.events.worker import EventsWorker
-from prefect.logging.handlers import APILogWorker
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows.engine import drain_prefect
 
 # Runs beside the build: waits for the build's end of a pipe to close, then stops the server.
 WATCHDOG = """
@@ -48,21 +48,13 @@ def temporary_server(timeout: int = 90) -> Iterator[str]:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield server.api_url
     finally:
-        _drain()
+        # Logs and events still queued go while the server listens: stopped first, Prefect's workers
+        # retry against a closed port for over a minute before they give up.
+        drain_prefect()
         server.stop()
         if watchdog.stdin is not None:
             watchdog.stdin.close()  # the server is gone already; the watchdog just exits
         watchdog.wait(timeout=30)
-
-
-def _drain() -> None:
-    """Send the logs and events still queued while the server listens: stopped first, Prefect's
-    workers retry against a closed port for over a minute before they give up."""
-    try:
-        APILogWorker.instance().drain()
-    except RuntimeError:  # never started: nothing was logged
-        pass
-    EventsWorker.drain_all()
 
 
 def wanted() -> bool:

@@ -91,11 +91,21 @@ def build(
     samples: Annotated[int | None, typer.Option(
         min=1, help="Kept samples wanted (after every gate, in a split): synthetic samples are made until there "
                     "are that many; a larger target later adds only the difference.")] = None,
+    runner: Annotated[str, typer.Option(
+        "--runner", help="Where batches run: threads (of this process) or dask (worker processes; each gets "
+                         "its share of the LLM limits).")] = "threads",
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", help="With --runner dask: the scheduler of an existing cluster, e.g. "
+                               "tcp://10.0.0.5:8786 (else a local cluster is started).")] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="With --runner dask and no address: worker processes of the local "
+                                      "cluster (default: one per core).")] = None,
 ) -> None:
     """Run the build-bench flow in this process (ephemeral Prefect unless PREFECT_API_URL is set)."""
     from pydantic import ValidationError
 
     from flows.build_bench import build_bench
+    from flows.engine import check_runner
 
     from .llm import LLMOptions
     from .llm.config import resolve
@@ -108,6 +118,7 @@ def build(
         llm_options = LLMOptions(**{k: v for k, v in options.items() if v is not None})
         chosen = _stage_settings(stage_setting or [])
         roles = parse_role_settings(role or [])
+        check_runner(runner, dask_address, dask_workers)
     except (ValidationError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
     _sources_exist(source or [])
@@ -130,7 +141,8 @@ def build(
                                  llm_base_url=llm_base_url, model=model,
                                  llm_options=llm_options if llm_options.model_fields_set else None,
                                  thoughts_budget=thoughts_budget, settings=chosen or None, roles=roles or None,
-                                 samples=samples)
+                                 samples=samples, runner=runner, dask_address=dask_address,  # type: ignore[arg-type]
+                                 dask_workers=dask_workers)
     except StageFailed as exc:
         err.print("[red]error[/red]", escape(str(exc)))
         raise typer.Exit(1) from None
@@ -560,12 +572,26 @@ def crawl_status_command(
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    runner: Annotated[str, typer.Option(
+        "--runner", help="The deployments' default runner: threads or dask (a run can choose its own).")] = "threads",
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", help="With --runner dask: the scheduler the runs use (else each starts a local "
+                               "cluster).")] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="With --runner dask and no address: the local cluster's worker "
+                                      "processes.")] = None,
+) -> None:
     """Serve the build-bench/nightly, build-bench/adhoc and crawl-routinehub/weekly deployments (needs a
     Prefect server)."""
+    from flows.engine import check_runner
     from flows.serve import main
 
-    main()
+    try:
+        check_runner(runner, dask_address, dask_workers)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    main(runner, dask_address, dask_workers)  # type: ignore[arg-type]
 
 
 def _fail(message: str) -> NoReturn:

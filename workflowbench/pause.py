@@ -4,6 +4,8 @@ wait, so a crash test can ``kill -9`` it at exactly that instant instead of gues
 ``WORKFLOWBENCH_PAUSE_AT=<point>[@<n>]`` pauses the ``n``-th time (default the first) the process
 reaches ``point``; ``WORKFLOWBENCH_PAUSE_FILE`` names a file it then writes its pid to. It waits
 until ``<that file>.go`` exists (or forever), then goes on. Unset, a pause point costs one lookup.
+Each process counts for itself: Dask workers inherit the environment, so each of them pauses at its
+own ``n``-th time (the file then holds the pid of the last one to pause).
 
 Points: ``shard-write:<stage>`` (inside a shard write: some tables written, not renamed into
 place), ``batch-run:<stage>`` (a batch computed, its shard not written), ``batch-done:<stage>``

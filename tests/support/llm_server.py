@@ -398,6 +398,7 @@ class LLMServer:
         self._peers: list[tuple[str, int]] = []
         self._outcomes: list[str] = []
         self._waits: list[float] = []  # seconds each answer was held back (slow faults, latency)
+        self._arrivals: list[float] = []  # time.monotonic() when each request's body was read
         self._in_flight = 0
         self._max_in_flight = 0
         self._errors: list[str] = []
@@ -448,6 +449,12 @@ class LLMServer:
             return list(self._waits)
 
     @property
+    def arrivals(self) -> list[float]:
+        """When each request arrived (``time.monotonic()``, its body read), in order: rates at the server."""
+        with self._lock:
+            return list(self._arrivals)
+
+    @property
     def max_in_flight(self) -> int:
         """The most requests the server was answering at once."""
         with self._lock:
@@ -488,6 +495,7 @@ class LLMServer:
             self._peers.clear()
             self._outcomes.clear()
             self._waits.clear()
+            self._arrivals.clear()
             self._max_in_flight = 0
             self._errors.clear()
             self._faults.clear()
@@ -596,6 +604,7 @@ class LLMServer:
             self._requests += 1
             if not self.record:
                 return None
+            self._arrivals.append(time.monotonic())
             self._bodies.append(body if isinstance(body, dict) else {})
             self._headers.append(Headers((k.lower(), v) for k, v in request.headers.items()))
             peer = request.transport.get_extra_info("peername") if request.transport else None

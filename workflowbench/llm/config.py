@@ -62,3 +62,16 @@ def resolve(base_url: str | None = None, model: str | None = None, options: LLMO
     values = (options.model_dump(exclude_unset=True) if options else {}) | {
         k: v for k, v in overrides.items() if v is not None}
     return LLMConfig(url.rstrip("/"), name, **values)
+
+
+def share(config: LLMConfig, workers: int) -> LLMConfig:
+    """One of ``workers`` processes' share of ``config``'s limits, so that the processes together stay
+    within them: ``concurrency // workers`` requests in flight (rounded down, so the sum never exceeds
+    the total, but at least 1: with fewer slots than workers, each worker still has one),
+    ``requests_per_minute / workers`` and ``tokens_per_minute / workers`` (rates: divided exactly;
+    0, no limit, stays 0). Every process gets the same share: a batch may run on any of them."""
+    if workers <= 1:
+        return config
+    return config.model_copy(update={"concurrency": max(1, config.concurrency // workers),
+                                     "requests_per_minute": config.requests_per_minute / workers,
+                                     "tokens_per_minute": config.tokens_per_minute / workers})
