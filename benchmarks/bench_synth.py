@@ -25,7 +25,7 @@ from benchmarks.common import DEFAULT_CORPUS, report, representative
 from workflowbench import read_shortcut
 from workflowbench.catalog.build import build_catalog, tables
 from workflowbench.code.from_code import function_map
-from workflowbench.code.view import training_view
+from workflowbench.code.view import view_of
 from workflowbench.stages.synthesize import synthesize
 from workflowbench.synth.offline import Library, api_specs, build, problems
 from workflowbench.synth.specs import ApiInfo, Inputs, SeedInfo, Spec, make_specs
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
         start = time.perf_counter()
         for s in specs:
             b = build(lib, s)
-            training_view(b.workflow, raws=b.raws)
+            view_of(b.raws, b.source, blobs=False)
         times["build_and_code"].append(time.perf_counter() - start)
         start = time.perf_counter()
         done = [synthesize(s, lib, docs, "bench", datetime(2026, 1, 1))[0] for s in specs]
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
     return report("bench_synth", {
         "what": "offline synthesis per spec, one core",
         "seeds": len(seeds), "apis": len(apis), "specs": n,
-        "mean_actions": round(sum(len(b.workflow.actions) for b in built) / n, 1),
+        "mean_actions": round(sum(len(b.raws) for b in built) / n, 1),
         "ok_samples": sum(r["status"] == "ok" for r in done),
         "build_samples_per_s": round(n / statistics.median(times["build"]), 1),
         "build_and_code_samples_per_s": round(n / statistics.median(times["build_and_code"]), 1),
@@ -113,7 +113,7 @@ def _steps(specs: list[Spec], lib: Library, docs: dict[str, ApiDoc], functions: 
             t0 = time.perf_counter()
             built = build(lib, s)
             t1 = time.perf_counter()
-            view = training_view(built.workflow, labels=label, raws=built.raws)
+            view = view_of(built.raws, built.source, labels=label, blobs=False)
             t2 = time.perf_counter()
             problems(view.workflow, s.apis, s.level, lib, built.checked - view.changed)
             t3 = time.perf_counter()

@@ -8,6 +8,7 @@ import ast
 import base64
 import json
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ from workflowbench.shortcut.model import Workflow
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
 from workflowbench.stages.ingest import INGEST, IngestSettings
-from workflowbench.stages.specs import SPECS, SpecsSettings
-from workflowbench.stages.synthesize import SYNTHESIZE, SynthesizeSettings, load_library
-from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings
+from workflowbench.stages.specs import SPECS, SpecsSettings, load_specs
+from workflowbench.stages.synthesize import SYNTHESIZE, SynthesizeSettings, load_library, synthesize
+from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings, load_apis
 from workflowbench.synth.offline import ApiSpec, Library, Unbuildable, build, fits_level, structure
 from workflowbench.synth.specs import Spec
 from workflowbench.warehouse.reader import ShardReader
@@ -84,6 +85,19 @@ def test_the_same_specs_give_the_same_samples_and_a_rerun_adds_nothing(built: Pa
         assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
     rerun = run_stage(SYNTHESIZE, again, SynthesizeSettings(batch_size=40))
     assert rerun and all(r.skipped for r in rerun)
+
+
+def test_a_sample_does_not_depend_on_what_its_library_made_before(built: Path) -> None:
+    # The batches of a build share one library (shared_library): its caches must not leak one
+    # spec's choices into another's sample.
+    reader = ShardReader(built)
+    specs, docs = load_specs(reader, [i for (i,) in reader.rows("specs", "spec_id")]), load_apis(reader)
+    at = datetime(2026, 1, 1)
+    forward = load_library(reader)
+    first = {s.spec_id: synthesize(s, forward, docs, "m", at) for s in specs}
+    backward = load_library(reader)
+    assert {s.spec_id: synthesize(s, backward, docs, "m", at) for s in reversed(specs)} == first
+    assert sum(row["status"] == "ok" for row, _ in first.values()) >= 53
 
 
 def _lib(**apis: ApiSpec) -> Library:

@@ -307,6 +307,16 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
                   raws: Sequence[Mapping[str, Any]] | None = None) -> View:
     """The training view of ``wf`` (see the module's docstring). ``raws``: the plists ``wf``'s
     actions were read from, when the caller has them (saves writing each action out again)."""
+    plists = raws if raws is not None else [a.to_plist() for a in wf.actions]
+    return view_of(plists, wf.source, input_keys=input_keys, labels=labels)
+
+
+def view_of(raws: Sequence[Mapping[str, Any]], source: str, *, input_keys: Mapping[str, str] | None = None,
+            labels: Callable[[str], str | None] | None = None, blobs: bool = True) -> View:
+    """The training view of the workflow whose actions are the plists ``raws``: a caller that made
+    the plists itself (the offline generator) need not read them into a workflow first.
+    ``blobs=False``: the caller vouches that no action holds a blob or long text (``holds_blob``),
+    so parameters are not searched for them."""
     placeholders: list[Placeholder] = []
     dropped: list[tuple[int, str]] = []
     filled: list[tuple[int, str]] = []
@@ -315,22 +325,23 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
     prev: int | None = None  # the previous action other than a comment
     starts: dict[Any, int] = {}  # an If's group -> its start
     chained: dict[int, Any] = {}  # an If with no input that is first in a branch of the If of this group
-    for i, action in enumerate(wf.actions):
-        raw = dict(raws[i]) if raws is not None else action.to_plist()
+    for i, original in enumerate(raws):
+        raw = dict(original)
+        identifier = raw.get("WFWorkflowActionIdentifier")
         params = raw.get("WFWorkflowActionParameters")
         if type(params) is dict:
             drop = {k for k in params if type(k) is str and (k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS)}
             code = None
-            if action.identifier == IF:
+            if identifier == IF:
                 drop |= FOREIGN & params.keys()
-            if action.identifier == IF and action.mode == 0:
+            if identifier == IF and _mode(params) == 0:
                 if "WFInput" not in params:
-                    subject = _implicit(wf, prev, subjects)
+                    subject = _implicit(raws, prev, subjects)
                     if subject is not None:
                         params = {**params, "WFInput": subject}
                         filled.append((i, "WFInput"))
-                    elif prev is not None and wf.actions[prev].identifier == IF and wf.actions[prev].mode in (0, 1):
-                        chained[i] = wf.actions[prev].parameters.get("GroupingIdentifier")
+                    elif prev is not None and _is_if_start_or_middle(raws[prev]):
+                        chained[i] = _params(raws[prev]).get("GroupingIdentifier")
                 starts.setdefault(params.get("GroupingIdentifier"), i)
                 if "WFCondition" not in params and _TEXT in params:
                     params = {**params, "WFCondition": DEFAULT_CONDITION}
@@ -339,36 +350,54 @@ def training_view(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
                 code, stale = _condition(params)
                 drop |= stale
             dropped.extend((i, k) for k in params if k in drop)
-            kept, found = _replaced(i, params, drop)
-            placeholders.extend(found)
-            params = kept
+            if blobs:
+                kept, found = _replaced(i, params, drop)
+                placeholders.extend(found)
+                params = kept
+            else:
+                params = {k: v for k, v in params.items() if k not in drop}
             if code is not None and type(params.get("WFCondition")) is str:
                 params["WFCondition"] = code
             raw["WFWorkflowActionParameters"] = params
         actions.append(raw)
-        if action.identifier != COMMENT:
+        if identifier != COMMENT:
             prev = i
-    view = Workflow.from_plist({"WFWorkflowActions": actions}, source=wf.source)
+    view = Workflow.from_plist({"WFWorkflowActions": actions}, source=source)
     if chained and _hand_on(view, actions, chained, starts, plan(view, input_keys, labels), filled):
-        view = Workflow.from_plist({"WFWorkflowActions": actions}, source=wf.source)
+        view = Workflow.from_plist({"WFWorkflowActions": actions}, source=source)
     code = transpile(view, input_keys=input_keys, labels=labels, reuse_names=True)
     return View(code, view, tuple(placeholders), tuple(dropped), tuple(filled))
 
 
-def _implicit(wf: Workflow, prev: int | None, subjects: Mapping[Any, Any]) -> Any:
+def _implicit(raws: Sequence[Mapping[str, Any]], prev: int | None, subjects: Mapping[Any, Any]) -> Any:
     """The input an If with no ``WFInput`` takes from the action before it, when the code would not
     show it otherwise: the variable a Set Variable just set (its output is that value), or, for the
     first action of a branch, the input of the If around it (an If hands its input to both
     branches). None when it is neither."""
     if prev is None:
         return None
-    before = wf.actions[prev]
-    name = before.parameters.get("WFVariableName")
-    if before.identifier == SETVAR and type(name) is str:
+    before = raws[prev]
+    params = _params(before)
+    name = params.get("WFVariableName")
+    if before.get("WFWorkflowActionIdentifier") == SETVAR and type(name) is str:
         return _named(name)
-    if before.identifier == IF and before.mode in (0, 1):
-        return subjects.get(before.parameters.get("GroupingIdentifier"))
+    if _is_if_start_or_middle(before):
+        return subjects.get(params.get("GroupingIdentifier"))
     return None
+
+
+def _params(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    params = raw.get("WFWorkflowActionParameters")
+    return params if type(params) is dict else {}
+
+
+def _mode(params: Mapping[str, Any]) -> int | None:
+    mode = params.get("WFControlFlowMode")
+    return mode if type(mode) is int else None
+
+
+def _is_if_start_or_middle(raw: Mapping[str, Any]) -> bool:
+    return raw.get("WFWorkflowActionIdentifier") == IF and _mode(_params(raw)) in (0, 1)
 
 
 def _hand_on(view: Workflow, actions: list[dict[str, Any]], chained: Mapping[int, Any], starts: Mapping[Any, int],

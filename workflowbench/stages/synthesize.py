@@ -24,6 +24,7 @@ guessing and the code is never run. Answers are journaled and cached like the th
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ from pydantic import Field
 
 from ..checks.splits import trains_on
 from ..code.from_code import function_map
-from ..code.view import training_view
+from ..code.view import view_of
 from ..llm import LLMConfig, Request
 from ..llm import client as llm
 from ..llm.cache import WarehouseCache
@@ -103,13 +104,33 @@ def load_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.
     return Library(apis, {s: workflows[sid] for s, sid in sorted(seeds.items()) if sid in workflows})
 
 
+# The library of the last inputs seen, with its API docs: the batches of a build share one (each
+# would otherwise read, parse and index every seed again, and warm its caches from cold). Its
+# caches are pure functions of their keys, so a spec's sample does not depend on what came before.
+_LIBRARY: dict[tuple[Any, ...], tuple[Library, dict[str, ApiDoc]]] = {}
+_LIBRARY_LOCK = threading.Lock()
+
+
+def shared_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.05
+                   ) -> tuple[Library, dict[str, ApiDoc]]:
+    """``load_library`` and ``load_apis``, once per process for the same shards and split."""
+    key = (str(reader.warehouse), *(tuple(reader.shards(t)) for t in ("apis", "api_params", "apps", "plists")),
+           tuple(reader.shards("samples", "thoughts")), split_seed, ood_share)
+    with _LIBRARY_LOCK:  # one thread builds it; the others wait for it
+        got = _LIBRARY.get(key)
+        if got is None:
+            _LIBRARY.clear()  # one at a time: a library holds every seed's workflow
+            got = _LIBRARY[key] = (load_library(reader, split_seed, ood_share), load_apis(reader))
+    return got
+
+
 def run(batch: Batch, reader: ShardReader, settings: SynthesizeSettings) -> Output:
     functions = function_map(i for (i,) in reader.rows("apis", "identifier"))
     specs = load_specs(reader, batch.items)
     at, model = now(), offline_model()
     rows, held, queries = [], [], []
     if settings.llm is None or not settings.expanded:  # the recombined workflows are needed
-        lib, docs = load_library(reader, settings.split_seed, settings.ood_share), load_apis(reader)
+        lib, docs = shared_library(reader, settings.split_seed, settings.ood_share)
     seen: dict[str, str] = {}  # code -> the sample that has it
     for spec in specs if settings.llm is None or not settings.expanded else ():
         row, found = synthesize(spec, lib, docs, model, at)
@@ -250,7 +271,8 @@ def synthesize(spec: Spec, lib: Library, docs: Mapping[str, ApiDoc], model: str,
         doc = docs.get(identifier)
         return doc.output_name if doc is not None else None
 
-    view = training_view(built.workflow, labels=label, raws=built.raws)
+    # Library.usable keeps every action holding a blob or long text out of the fragments.
+    view = view_of(built.raws, built.source, labels=label, blobs=False)
     # Built through the model and written by to_code, the code stands for ``view.workflow`` (the
     # training view reads back to it: tests/code/test_view.py; the rules gate reads every sample's
     # code back again): what is checked here is that workflow, not a second parse of the code. An

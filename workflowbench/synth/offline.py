@@ -384,7 +384,7 @@ class _Builder:
                 if literal is not None:
                     params[key] = literal
         raw = {"WFWorkflowActionIdentifier": ident, "WFWorkflowActionParameters": params}
-        if not self.lib.valid(raw):
+        if not self.lib.valid(raw) or holds_blob(params):  # as for copied actions (Library.usable)
             return None
         return self.copy([raw])
 
@@ -485,15 +485,20 @@ def target_size(rng: random.Random) -> int:
 
 @dataclass(frozen=True)
 class Built:
-    workflow: Workflow
+    raws: tuple[dict[str, Any], ...]  # the plists of the workflow's actions
     fragments: tuple[str, ...]  # seed sample ids drawn on, most used first
     target: int
-    raws: tuple[dict[str, Any], ...] = ()  # the plists the workflow's actions were read from
+    source: str
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        """The plists read into the model; the synthesize stage reads only the training view's."""
+        return Workflow.from_plist({"WFWorkflowActions": list(self.raws), "WFWorkflowName": ""}, source=self.source)
 
     @property
     def checked(self) -> frozenset[int]:
         """Positions of the actions found valid against their schemas while building (all but blocks)."""
-        return frozenset(i for i, a in enumerate(self.workflow.actions) if a.identifier not in BLOCK_ACTIONS)
+        return frozenset(i for i, r in enumerate(self.raws) if r.get("WFWorkflowActionIdentifier") not in BLOCK_ACTIONS)
 
 
 class Unbuildable(Exception):
@@ -530,8 +535,7 @@ def build(lib: Library, spec: Spec) -> Built:
         builtin += sum(_is_builtin(lib, r) for r in piece)
     _wire(lib, pieces)
     actions = _shape(b, pieces, LEVELS[spec.level].depth, core)
-    wf = Workflow.from_plist({"WFWorkflowActions": actions, "WFWorkflowName": ""}, source=f"spec:{spec.spec_id}")
-    return Built(wf, tuple(s for s, _ in b.used.most_common()), target, tuple(actions))
+    return Built(tuple(actions), tuple(s for s, _ in b.used.most_common()), target, f"spec:{spec.spec_id}")
 
 
 def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]]) -> None:

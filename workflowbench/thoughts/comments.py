@@ -15,7 +15,7 @@ from ..shortcut.model import BUILTIN_PREFIX
 from .base import ApiDoc, Seed
 from .context import Context
 from .phrases import SPECIFIC
-from .words import CAMEL, VERBS, app_name, flat, join, label_words, lower_first, sentence
+from .words import CAMEL, VERBS, flat, join, label_words, lower_first, sentence
 
 # The compared name in `if x == 'a':`, `if not x:`, `if 'a' in x:` or the call form of those.
 _IF_SUBJECT = re.compile(r"\s*if (?:is_workflow_actions_conditional\()?(?:not )?([^\W\d]\w*)\b(?![\w(]|\s*=[^=])")
@@ -75,7 +75,7 @@ class Commenter(Context):
         switch = switch_value(a.identifier, a.parameters)
         if switch is not None:  # a setting's switch is the whole point of the action
             return f"Turn {setting(name)} {'on' if switch else 'off'}"
-        app = app_name(a)
+        app = self.app(i)
         where = f" in {app}" if app and app.lower() not in name.lower() else ""
         head = name if name.split(" ", 1)[0].lower() in VERBS else f"Use '{name}'"
         args: list[tuple[bool, int, str]] = []

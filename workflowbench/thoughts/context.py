@@ -22,7 +22,7 @@ from ..shortcut.values import (
 )
 from .base import ApiDoc, Seed
 from .lines import code_map
-from .words import clip, flat, human_name, join, literal, lower_first, number
+from .words import app_name, clip, flat, human_name, join, literal, lower_first, number
 
 _SPECIAL = {
     "ExtensionInput": "the shortcut input", "Clipboard": "the clipboard", "CurrentDate": "the current date",
@@ -55,6 +55,15 @@ class Context:
             if block.end is not None:
                 self.owner[block.end] = block
         self.variables = self._variable_names()
+        self._apps: dict[int, str | None] = {}
+
+    def app(self, i: int) -> str | None:
+        """``app_name`` of action ``i``, once (comments, plan and query each ask)."""
+        try:
+            return self._apps[i]
+        except KeyError:
+            got = self._apps[i] = app_name(self.actions[i])
+            return got
 
     def _variable_names(self) -> dict[str, str]:
         """Named variable -> its name in code, read off the code lines of Set/Add to Variable."""

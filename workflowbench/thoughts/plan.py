@@ -18,7 +18,7 @@ from ..shortcut.model import BUILTIN_PREFIX
 from .comments import Commenter, setting, switch_value
 from .context import walk_blocks
 from .phrases import SPECIFIC
-from .words import SPACES, app_name, clip, human_name, join, label_words, lower_first
+from .words import SPACES, clip, human_name, join, label_words, lower_first
 
 _FIELD = re.compile(r" ?\{(\w+)\}")
 
@@ -135,8 +135,8 @@ class Planner:
                 continue
             last = out[-1] if out else None
             if isinstance(last, list) and len(last) < RUN and self.kind(last[0].index) == self.kind(node.index) \
-                    and (self.kind(node.index) != "app" or app_name(self.c.actions[last[0].index])
-                         == app_name(self.c.actions[node.index])):
+                    and (self.kind(node.index) != "app" or self.c.app(last[0].index)
+                         == self.c.app(node.index)):
                 last.append(node)
             else:
                 out.append([node])
@@ -162,7 +162,7 @@ class Planner:
             name = human_name(self.c.actions[i].identifier, self.c.doc(i))
             return clip(name[:1].upper() + name[1:], 40)
         forms = _HEADINGS[kind]
-        return forms[(k + i) % len(forms)].format(app=app_name(self.c.actions[i]) or "the app")
+        return forms[(k + i) % len(forms)].format(app=self.c.app(i) or "the app")
 
     def step(self, group: Block | list[Leaf], k: int) -> str:
         budget = [MAX_SUBLINES]
@@ -182,7 +182,7 @@ class Planner:
         c = self.c
         a = c.actions[i]
         name = label_words(human_name(a.identifier, c.doc(i)))
-        app = app_name(a)
+        app = c.app(i)
         if app and app.lower() not in name.lower():
             name += f" in {app}"
         short = _short(a.identifier)

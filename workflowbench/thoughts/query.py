@@ -12,7 +12,7 @@ from ..shortcut.model import BUILTIN_PREFIX
 from .base import ApiDoc, Seed
 from .context import Context
 from .described import MAX_COPIED, Goal, copied, goal, names, shorter
-from .words import CAMEL, SPACES, VERBS, app_name, clip, flat, human_name, join, label_words
+from .words import CAMEL, SPACES, VERBS, clip, flat, human_name, join, label_words
 
 # What a user would ask for, per distinctive built-in (base-form verb phrases).
 _ASKS: dict[str, str] = {
@@ -169,7 +169,7 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
         short = a.identifier[len(BUILTIN_PREFIX):] if a.identifier.startswith(BUILTIN_PREFIX) else None
         phrase: str | None
         if short is None:
-            app = app_name(a)
+            app = c.app(pos)
             if app and app not in apps:
                 apps.append(app)
             name = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier)))
@@ -277,8 +277,9 @@ def _topic(title: str) -> str | None:
 
 def _scrub(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> str:
     """Rewrite whatever ``leaks`` finds into plain words; a query must never name code."""
+    code = seed_code_words(seed, apis)
     for _ in range(3):
-        found = leaks(text, seed, apis)
+        found = named_code(text, code)
         if not found:
             return text
         for token in sorted(found, key=len, reverse=True):
@@ -323,9 +324,15 @@ def leaks(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> list[str]:
     """Python or API identifiers a natural-language text names: the seed's action identifiers and
     function names, bundle-id-like dotted tokens, snake_case, code names that are not plain words,
     backticks and ``name(`` call syntax. Empty for a clean text."""
-    apps = [a.app for a in seed.workflow.actions if a.app != "shortcuts"]
-    return named_code(text, code_words((a.identifier for a in seed.workflow.actions),
-                                       [*seed.code.names.values(), *apps], apis))
+    return named_code(text, seed_code_words(seed, apis))
+
+
+def seed_code_words(seed: Seed, apis: Mapping[str, ApiDoc]) -> set[str]:
+    """``code_words`` of a seed: its action identifiers, code names and apps' bundle ids."""
+    actions = seed.workflow.actions
+    # Built-ins' app is 'shortcuts'; each identifier and app once (a workflow repeats them).
+    apps = {a.app for a in actions if not a.identifier.startswith(BUILTIN_PREFIX)} - {"shortcuts"}
+    return code_words(dict.fromkeys(a.identifier for a in actions), [*seed.code.names.values(), *apps], apis)
 
 
 def named_code(text: str, code: set[str]) -> list[str]:
