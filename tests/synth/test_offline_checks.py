@@ -95,6 +95,26 @@ def test_a_copy_through_a_template_is_replaces_copy() -> None:
     assert _Template(dated).copy(ids) is None  # marshal takes no dates: _replace copies those
 
 
+def test_swapping_ids_in_the_template_bytes_is_replaces_copy() -> None:
+    old = [str(uuid.UUID(int=n)).upper() for n in (1, 2)]
+    new = {o: str(uuid.UUID(int=n)).upper() for o, n in zip(old, (7, 8))}
+    raws = [{"WFWorkflowActionIdentifier": "is.workflow.actions.gettext",
+             "WFWorkflowActionParameters": {"UUID": old[0], "WFTextActionText": "hello"}},
+            {"WFWorkflowActionIdentifier": "is.workflow.actions.showresult",
+             "WFWorkflowActionParameters": {"UUID": old[1], "Text": {
+                 "WFSerializationType": "WFTextTokenAttachment",
+                 "Value": {"Type": "ActionOutput", "OutputUUID": old[0]}}, "List": [old[0], old[1]]}}]
+    template = _Template(raws)
+    assert template.swap is not None  # the ids stand only at their spots: bytes are swapped
+    assert template.copy(new) == _replace(raws, new)
+    # An id that is also a key, or part of a longer text, must stay there: copied by its spots.
+    for odd in ({old[0]: 1}, f"see {old[0]}"):
+        tricky = [*raws, {"WFWorkflowActionIdentifier": "x", "WFWorkflowActionParameters": {"Odd": odd}}]
+        t = _Template(tricky)
+        assert t.swap is None and t.copy(new) == _replace(tricky, new)
+    assert _Template(raws).copy({old[0]: "short"}) == _replace(raws, {old[0]: "short"})  # not an id's length
+
+
 def test_fresh_ids_are_uuid4_text() -> None:
     b = _Builder(Library({}, {}), Spec("s", 0, 0, "Tools", "easy", (), (), 0, ()))
     twin = random.Random()

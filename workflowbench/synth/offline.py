@@ -205,6 +205,18 @@ class Library:
                     out[a.identifier].append((sid, i, [raws[k] for k in got]))
         return dict(out)
 
+    def made_ok(self, raw: Mapping[str, Any]) -> bool:
+        """Whether an action made from its schema is ``valid`` and holds no blob (as copied ones,
+        ``usable``); remembered, since the schema offers few choices (bounded as ``_seen``)."""
+        made: dict[str, bool] = self.__dict__.setdefault("_made", {})
+        key = repr(raw)
+        got = made.get(key)
+        if got is None:
+            if len(made) >= SEEN_LIMIT:
+                made.clear()
+            got = made[key] = self.valid(raw) and not holds_blob(raw.get("WFWorkflowActionParameters") or {})
+        return got
+
     def usable(self, sid: str, raws: Sequence[Mapping[str, Any]]) -> Callable[[int], bool]:
         """Whether action ``k`` of seed ``sid`` (its plists ``raws``) may be copied: valid against its
         schema, handing no parameter a value it cannot take (``checks.types``) and holding no blob or
@@ -339,21 +351,21 @@ class _Builder:
         """The fragment with fresh output ids (references inside it follow); a new copy of every
         container, so no two uses share one. ``key``: the fragment's or stretch's place in the
         library, whose template (``Library.template``) makes the copy."""
-        ids = {r["WFWorkflowActionParameters"]["UUID"]: self.fresh() for r in raws
-               if type((r.get("WFWorkflowActionParameters") or {}).get("UUID")) is str}
-        out = self.lib.template(key, raws).copy(ids) if key is not None else None
+        template = self.lib.template(key, raws) if key is not None else None
+        olds, bare = (template.olds, template.bare) if template is not None else _ids(raws)
+        ids = {old: self.fresh() for old in olds}
+        out = template.copy(ids) if template is not None else None
         if out is None:
             out = _replace(raws, ids)
-        for r in out:
-            params = r.setdefault("WFWorkflowActionParameters", {})
-            if type(params.get("UUID")) is not str:
-                params["UUID"] = self.fresh()
+        for j in bare:
+            out[j].setdefault("WFWorkflowActionParameters", {})["UUID"] = self.fresh()
         return out
 
     def fragment(self, ident: str) -> list[dict[str, Any]] | None:
         """A fragment of a seed that uses ``ident`` (each at most ``MAX_REUSE`` times), else an action
         made from the schema."""
-        got = [f for f in self.lib.fragments.get(ident, ()) if self.reused[f[:2]] < MAX_REUSE]
+        reused = self.reused.get  # not Counter's [], which calls __missing__ for each unused one
+        got = [f for f in self.lib.fragments.get(ident, ()) if reused(f[:2], 0) < MAX_REUSE]
         if got:
             sid, i, raws = got[self.rng.randrange(len(got))]
             self.used[sid] += 1
@@ -384,7 +396,7 @@ class _Builder:
                 if literal is not None:
                     params[key] = literal
         raw = {"WFWorkflowActionIdentifier": ident, "WFWorkflowActionParameters": params}
-        if not self.lib.valid(raw) or holds_blob(params):  # as for copied actions (Library.usable)
+        if not self.lib.made_ok(raw):
             return None
         return self.copy([raw])
 
@@ -394,7 +406,7 @@ class _Builder:
         drawn = sorted(set(self.used) - set(examples))
         self.rng.shuffle(drawn)
         for sid in examples + drawn:
-            runs = [r for r in self.lib.stretches(sid) if not self.reused[(sid, -1 - r[0])]]
+            runs = [r for r in self.lib.stretches(sid) if not self.reused.get((sid, -1 - r[0]))]
             if runs:
                 start, raws = runs[self.rng.randrange(len(runs))]
                 self.used[sid] += 1
@@ -403,7 +415,7 @@ class _Builder:
         # every stretch used: a fragment (from any seed) of an API the examples use
         used = self.example_apis
         for ident in self.rng.sample(used, min(len(used), 4)):
-            got = [f for f in self.lib.fragments[ident] if self.reused[f[:2]] < MAX_REUSE]
+            got = [f for f in self.lib.fragments[ident] if self.reused.get(f[:2], 0) < MAX_REUSE]
             if got:
                 return self.fragment(ident)
         return None
@@ -414,23 +426,40 @@ class _Template:
     2 shares no container between two places) and where the strings that are its own output ids sit
     (what ``_replace`` swaps for fresh ones)."""
 
-    __slots__ = ("blob", "spots")
+    __slots__ = ("bare", "blob", "olds", "spots", "swap")
 
     def __init__(self, raws: list[dict[str, Any]]) -> None:
-        own = {r["WFWorkflowActionParameters"]["UUID"] for r in raws
-               if type((r.get("WFWorkflowActionParameters") or {}).get("UUID")) is str}
+        self.olds, self.bare = _ids(raws)  # the ids a copy gets fresh ones for, and where there is none
+        own = set(self.olds)
         self.spots: list[tuple[tuple[Any, ...], str]] = []  # (path from the list of plists, the id there)
         _spots(raws, own, (), self.spots)
+        self.swap: dict[str, bytes] | None = None  # own id -> its bytes, when swapping bytes is exact
         try:
             self.blob: bytes | None = marshal.dumps(raws, 2)
             if marshal.loads(self.blob) != raws:  # a NaN (equal to nothing): copied by _replace
                 self.blob = None
         except ValueError:  # dates (and anything else marshal does not take): copied by _replace
             self.blob = None
+        if self.blob is not None:
+            # Format 2 writes every string out in full, so an id of a fresh id's length (ASCII) can be
+            # swapped in the bytes, when its bytes stand nowhere but at its spots (not in a key, not
+            # inside a longer text).
+            counts = Counter(old for _, old in self.spots)
+            swap = {old: old.encode() for old in counts}
+            if all(len(b) == _ID_LENGTH and old.isascii() and self.blob.count(b) == counts[old]
+                   for old, b in swap.items()):
+                self.swap = swap
 
     def copy(self, ids: Mapping[str, str]) -> list[dict[str, Any]] | None:
         if self.blob is None:
             return None
+        if self.swap is not None:
+            fresh = [ids.get(old, old) for old in self.swap]
+            if all(len(v) == _ID_LENGTH and v.isascii() for v in fresh):
+                blob = self.blob
+                for b, v in zip(self.swap.values(), fresh):
+                    blob = blob.replace(b, v.encode("ascii"))
+                return marshal.loads(blob)
         out = marshal.loads(self.blob)
         for path, old in self.spots:
             where = out
@@ -438,6 +467,22 @@ class _Template:
                 where = where[k]
             where[path[-1]] = ids.get(old, old)
         return out
+
+
+def _ids(raws: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[int]]:
+    """The output ids of the plists, in order, and the positions of those with none."""
+    olds, bare = [], []
+    for j, r in enumerate(raws):
+        params = r.get("WFWorkflowActionParameters")
+        got = params.get("UUID") if type(params) is dict else None
+        if type(got) is str:
+            olds.append(got)
+        else:
+            bare.append(j)
+    return olds, bare
+
+
+_ID_LENGTH = 36  # an output id: 8-4-4-4-12 hex digits (``_Builder.fresh``)
 
 
 def _spots(value: Any, own: set[str], path: tuple[Any, ...], out: list[tuple[tuple[Any, ...], str]]) -> None:

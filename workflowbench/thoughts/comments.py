@@ -85,8 +85,7 @@ class Commenter(Context):
             shown = None if type(value) is bool else self.ref(value, 30)  # toggles say little
             if shown is None:
                 continue
-            label = doc.labels.get(key) if doc is not None else None
-            label = label_words(flat(label)) if label else _key_label(key)
+            label = _label(doc.labels.get(key) if doc is not None else None, key)
             args.append((not shown.startswith(("`", "the ")), pos, f"{shown} as {label}"))
         if args:
             picked = sorted(sorted(args)[:2], key=lambda x: x[1])
@@ -205,6 +204,12 @@ def switch_value(identifier: str, params: Mapping[str, Any]) -> bool | None:
         if type(v) is bool or (type(v) is int and v in (0, 1)):
             return bool(v)
     return None
+
+
+@functools.lru_cache(maxsize=8192)  # the same parameters of the same APIs in every workflow
+def _label(label: str | None, key: str) -> str:
+    """How a comment names a parameter: the catalog's label, else words from the key."""
+    return label_words(flat(label)) if label else _key_label(key)
 
 
 def _key_label(key: str) -> str:

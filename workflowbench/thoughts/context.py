@@ -56,6 +56,7 @@ class Context:
                 self.owner[block.end] = block
         self.variables = self._variable_names()
         self._apps: dict[int, str | None] = {}
+        self._names: dict[str, str] = {}
 
     def app(self, i: int) -> str | None:
         """``app_name`` of action ``i``, once (comments, plan and query each ask)."""
@@ -87,7 +88,13 @@ class Context:
         return self.apis.get(self.actions[i].identifier)
 
     def name_of(self, i: int) -> str:
-        return human_name(self.actions[i].identifier, self.doc(i))
+        """``human_name`` of action ``i``'s API, once per API."""
+        ident = self.actions[i].identifier
+        try:
+            return self._names[ident]
+        except KeyError:
+            got = self._names[ident] = human_name(ident, self.apis.get(ident))
+            return got
 
     # values -------------------------------------------------------------------------------------
 

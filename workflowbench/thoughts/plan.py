@@ -159,7 +159,7 @@ class Planner:
 
     def heading(self, kind: str, k: int, i: int) -> str:
         if kind == "other":  # no better word for it than its own name
-            name = human_name(self.c.actions[i].identifier, self.c.doc(i))
+            name = self.c.name_of(i)
             return clip(name[:1].upper() + name[1:], 40)
         forms = _HEADINGS[kind]
         return forms[(k + i) % len(forms)].format(app=self.c.app(i) or "the app")
@@ -181,7 +181,7 @@ class Planner:
         """A few words for action ``i``: its name, what it works on, where its output goes."""
         c = self.c
         a = c.actions[i]
-        name = label_words(human_name(a.identifier, c.doc(i)))
+        name = label_words(c.name_of(i))
         app = c.app(i)
         if app and app.lower() not in name.lower():
             name += f" in {app}"

@@ -12,7 +12,7 @@ from ..shortcut.model import BUILTIN_PREFIX
 from .base import ApiDoc, Seed
 from .context import Context
 from .described import MAX_COPIED, Goal, copied, goal, names, shorter
-from .words import CAMEL, SPACES, VERBS, clip, flat, human_name, join, label_words
+from .words import CAMEL, SPACES, VERBS, clip, flat, join, label_words
 
 # What a user would ask for, per distinctive built-in (base-form verb phrases).
 _ASKS: dict[str, str] = {
@@ -172,7 +172,7 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
             app = c.app(pos)
             if app and app not in apps:
                 apps.append(app)
-            name = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier)))
+            name = _phrase_name(c.name_of(pos))
             if app and app.lower() not in name.lower():
                 done = by_app.setdefault(app, [])
                 if name not in done:
@@ -187,7 +187,7 @@ def _features(c: Context) -> tuple[list[str], list[str]]:
         elif short in _PLUMBING:
             phrase, rank = _PLUMBING[short], 3
         else:
-            phrase, rank = _phrase_name(human_name(a.identifier, c.apis.get(a.identifier))), 2
+            phrase, rank = _phrase_name(c.name_of(pos)), 2
         if not phrase:
             continue
         rank_, uses, first = scored.get(phrase, (rank, 0, pos))
