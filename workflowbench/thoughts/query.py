@@ -3,6 +3,7 @@ check that a text names no code."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -310,14 +311,16 @@ def _plain_word(word: str) -> bool:
 def code_words(identifiers: Iterable[str], names: Iterable[str], apis: Mapping[str, ApiDoc]) -> set[str]:
     """Action identifiers and their function names, and ``names`` (code names, bundle ids), that
     are not plain words."""
-    out: set[str] = set(names)
+    out = {w for w in names if w and not _plain_word(w)}
     for ident in identifiers:
-        out.add(ident)
-        out.add(function_name(ident))
         doc = apis.get(ident)
-        if doc is not None:
-            out.add(doc.function)
-    return {w for w in out if w and not _plain_word(w)}
+        out |= _api_words(ident, doc.function if doc is not None else None)
+    return out
+
+
+@functools.lru_cache(maxsize=8192)  # the same APIs in sample after sample
+def _api_words(ident: str, function: str | None) -> frozenset[str]:
+    return frozenset(w for w in (ident, function_name(ident), function) if w and not _plain_word(w))
 
 
 def leaks(text: str, seed: Seed, apis: Mapping[str, ApiDoc]) -> list[str]:
