@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.build_bench import build_bench
@@ -30,10 +28,9 @@ from workflowbench.stages import transpile as stage
 from workflowbench.stages.ingest import DEFAULT_SOURCES
 
 
-@pytest.fixture(scope="module", autouse=True)
-def harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+@pytest.fixture(autouse=True)
+def harness(prefect_api: str) -> None:
+    """Every test here runs its flows against the package's Prefect API (tests/flows/conftest.py)."""
 
 
 def test_flow_ingests_batches_and_reports(tmp_path: Path) -> None:
@@ -88,7 +85,8 @@ def test_the_crawl_flow_feeds_build_bench(tmp_path: Path) -> None:
     raw = tmp_path / "raw_shortcuts"
     chosen = fake_shortcuts([(p.stem, p.read_bytes()) for p in sorted(RAW.glob("*.shortcut"))[:4]])
     with FakeSites(chosen) as sites:
-        where = {"to": str(raw / "routinehub"), "politeness": Politeness(delay=0, jitter=0),
+        # no back-off between the tries of the failing request (tests/crawl/test_http.py tests the waits)
+        where = {"to": str(raw / "routinehub"), "politeness": Politeness(delay=0, jitter=0, backoff=0),
                  "routinehub_url": sites.routinehub_url, "icloud_url": sites.icloud_url,
                  "content_hosts": [sites.content_host]}
         first = crawl_routinehub(**where)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,12 @@ from prefect.client.schemas.filters import (
     TaskRunFilter,
     TaskRunFilterFlowRunId,
     TaskRunFilterName,
+    TaskRunFilterStartTime,
     TaskRunFilterState,
     TaskRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.settings import PREFECT_API_URL
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.build_bench import build_bench
@@ -54,12 +54,11 @@ IGNORE = VOLATILE | {"call_id", "latency_ms", "base_url"}
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A Prefect API (the real test harness), and the environment of a build run as a command."""
-    with prefect_test_harness(server_startup_timeout=120):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENAI_", "WORKFLOWBENCH_"))}
-        yield env | {"PREFECT_API_URL": str(PREFECT_API_URL.value()),
-                     "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
+def world(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A Prefect API (the real test harness, tests/flows/conftest.py), and the environment of a build run
+    as a command."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENAI_", "WORKFLOWBENCH_"))}
+    return env | {"PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
 
 
 @pytest.fixture(scope="module")
@@ -138,10 +137,12 @@ def test_each_dask_worker_gets_its_share_of_the_llm_limits(cluster: LocalCluster
     assert len(held) == 2 and all(held.values()), held
 
 
-def running_ingest_batches() -> int:
+def running_ingest_batches(since: datetime) -> int:
+    """Ingest batches running now that started after ``since`` (the API is shared with other modules'
+    builds, some of them killed with their tasks running)."""
     with get_client(sync_client=True) as client:
         return len(client.read_task_runs(task_run_filter=TaskRunFilter(
-            name=TaskRunFilterName(like_="ingest-transpile-batch"),
+            name=TaskRunFilterName(like_="ingest-transpile-batch"), start_time=TaskRunFilterStartTime(after_=since),
             state=TaskRunFilterState(type=TaskRunFilterStateType(any_=[StateType.RUNNING])))))
 
 
@@ -157,6 +158,7 @@ def test_a_worker_killed_mid_batch_costs_only_a_retry_of_that_batch(world: dict[
     with its first batch computed and its shard not written; one of them gets SIGKILL. The build
     completes, its tables equal the thread runner's, and only the killed batch's task ran twice."""
     target, marker = tmp_path / "w.duckdb", tmp_path / "paused"
+    since = datetime.now(UTC)
     build = subprocess.Popen([WORKFLOWBENCH, "build", "-s", str(RAW), "-w", str(target), "--batch-size", "3",
                               "--runner", "dask", "--dask-workers", "2"], cwd=ROOT,
                              env=world | {AT: "batch-run:ingest", FILE: str(marker)}, stdout=subprocess.PIPE,
@@ -164,7 +166,7 @@ def test_a_worker_killed_mid_batch_costs_only_a_retry_of_that_batch(world: dict[
     try:
         # Both workers paused, the API told of both batches running: the kill cannot overtake that news.
         deadline = time.monotonic() + 300  # a guard against a hang, not a measure
-        while not (marker.exists() and running_ingest_batches() == 2):
+        while not (marker.exists() and running_ingest_batches(since) == 2):
             assert build.poll() is None, build.communicate()[1][-3000:]
             assert time.monotonic() < deadline, "the workers never paused in their ingest batches"
             time.sleep(0.1)

@@ -26,8 +26,6 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from prefect.settings import PREFECT_API_URL
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.crashed import PREFIX
 from tests.conftest import RAW, ROOT
@@ -59,12 +57,11 @@ WORKFLOWBENCH = str(Path(sys.executable).with_name("workflowbench"))
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A Prefect API (the real test harness) for the builds."""
-    with prefect_test_harness(server_startup_timeout=120):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENAI_", "WORKFLOWBENCH_"))}
-        yield env | {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "OPENAI_API_KEY": "test-key",
-                     "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
+def world(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A Prefect API (the real test harness, tests/flows/conftest.py) for the builds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPENAI_", "WORKFLOWBENCH_"))}
+    return env | {"PREFECT_API_URL": prefect_api, "OPENAI_API_KEY": "test-key",
+                  "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
 
 
 def command(server: LLMServer, warehouse: Path) -> list[str]:
@@ -100,7 +97,7 @@ def killed(world: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
         base = tmp_path_factory.mktemp("uninterrupted") / "w.duckdb"
         uninterrupted = subprocess.Popen(command(servers["base"], base), cwd=ROOT, env=world,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        runs, children = {}, {}
+        runs, children, reruns = {}, {}, {}
         for moment, point in MOMENTS.items():
             run = runs[moment] = Killed(tmp_path_factory.mktemp(moment) / "w.duckdb", servers[moment])
             marker = run.warehouse.with_name("paused")
@@ -117,13 +114,14 @@ def killed(world: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
                     child.communicate()
                     run.pid, run.sent_before_kill, run.left = child.pid, run.server.requests, strays(run.warehouse)
                     del children[moment]
+                    # the rerun starts as soon as its build is dead, while the others go on to their moments
+                    reruns[moment] = subprocess.Popen(command(run.server, run.warehouse), cwd=ROOT, env=world,
+                                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 elif child.poll() is not None:
                     raise AssertionError(f"{moment}: the build never reached {MOMENTS[moment]}: "
                                          f"{child.communicate()[1][-3000:]}")
             time.sleep(0.02)
         assert not children, f"never paused: {sorted(children)}"
-        reruns = {m: subprocess.Popen(command(r.server, r.warehouse), cwd=ROOT, env=world, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, text=True) for m, r in runs.items()}
         for moment, child in reruns.items():
             runs[moment].log = child.communicate(timeout=600)[1]
             runs[moment].rerun = child.returncode

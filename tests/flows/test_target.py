@@ -4,11 +4,9 @@ last batch of a stage, which was not full and now is (its few specs are made aga
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.build_bench import build_bench, kept
 from tests.conftest import RAW
@@ -16,10 +14,9 @@ from workflowbench.warehouse.reader import ShardReader
 from workflowbench.warehouse.shards import parts_dir
 
 
-@pytest.fixture(scope="module", autouse=True)
-def harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+@pytest.fixture(autouse=True)
+def harness(prefect_api: str) -> None:
+    """The builds run against the package's Prefect API (tests/flows/conftest.py)."""
 
 
 def shards(warehouse: Path, stage: str) -> set[str]:
