@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> dict:
             "ours_actions_per_s": rate(sizes[name], mine),
             "original_actions_per_s": rate(sizes[name], theirs),
             "median_ratio": round(statistics.median(t / m for t, m in zip(theirs, mine, strict=True)), 3),
+            "ratios": [round(t / m, 3) for t, m in zip(theirs, mine, strict=True)],
             "ours_valid": valid(ours, files),
             "original_valid": valid(original, files),
         }

@@ -93,11 +93,11 @@ def quote(s: str) -> str:
             t = t.replace("\t", "\\t")
         if b"\r" in layout:
             t = t.replace("\r", "\\r")
-        return "'" + t + "'"
+        return f"'{t}'"
     t = t.replace("\n", "\\n")
     if t.isprintable():
-        return "'" + t + "'"
-    return "'" + _printable(_controls(t)) + "'"
+        return f"'{t}'"
+    return f"'{_printable(_controls(t))}'"
 
 
 def can_quote_bare(s: str) -> bool:
