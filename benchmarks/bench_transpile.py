@@ -6,14 +6,17 @@
 ``preprocess/Convert_ShortCut_to_Python.py``); its code is loaded from there, never copied here.
 Both sides get the same bytes, already in memory: ours is ``read_shortcut`` + ``to_code``; theirs is
 ``plistlib.loads`` + the steps of its ``convert_shortcut`` after the file read (``ShortcutParser``:
-parse, the three tree passes, ``to_python``). plistlib cannot open signed (AEA1) files, so for those
+parse, its four passes over the tree, ``to_python``). plistlib cannot open signed (AEA1) files, so for those
 both get the inner binary plist, unwrapped once before timing; the files plistlib reads as stored
 are also reported apart. JSON files, which the original cannot read, are left out of the comparison.
 
-Each round times ours, theirs and read only, rotating which goes first, in one process; figures
-are medians over rounds and the ratio is the median of per-round ratios (above 1: ours is faster).
-Outputs are checked once, outside the timing, with Python's parser (never run). Without
-``--original`` only our figures are measured. Results go to stdout and benchmarks/results/.
+Each round times ours and theirs file by file, taking turns on which goes first, so a change in
+the machine's load hits both; the ratio of a round is their total time over ours (above 1: ours is
+faster), and the figure that counts is the median over rounds. Each round also times read only and
+read + transpile of every file (signed and JSON ones too) for our own throughput; figures are medians
+over rounds, in one process. Outputs are checked once, outside the timing, with Python's parser
+(never run). Without ``--original`` only our figures are measured. Results go to stdout and
+benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import arguments, report, representative, rotate
+from benchmarks.common import arguments, report, representative
 from workflowbench import read_shortcut, to_code
 from workflowbench.code.syntax import parse
 from workflowbench.shortcut.containers import DEFAULT_LIMITS, extract_wflow, unwrap_aea
@@ -101,7 +104,9 @@ def load_original(path: Path) -> Callable[[bytes], str | None]:
 def load(corpus: Path) -> dict[str, Any]:
     """The bytes of each distinct shortcut, and what both converters can read."""
     rows = representative(corpus)
-    files, shared, stored = [], [], []
+    files: list[bytes] = []
+    shared: list[tuple[bytes, int]] = []
+    stored: list[bool] = []  # per shared file: plistlib reads it as stored
     skipped = 0
     for r in rows:
         data = (corpus / r["path"]).read_bytes()
@@ -115,23 +120,32 @@ def load(corpus: Path) -> dict[str, Any]:
             skipped += 1
             continue
         shared.append((inner, r["actions"]))
-        if inner is data:
-            stored.append((data, r["actions"]))
+        stored.append(inner is data)
     return {"files": files, "actions": sum(r["actions"] for r in rows),
             "shared": shared, "stored": stored, "skipped": skipped}
 
 
-def timed(fn: Callable[[bytes], object], groups: dict[str, list[bytes]]) -> dict[str, float]:
-    """Seconds per group; an exception counts as that file's end."""
-    out = {}
-    for name, files in groups.items():
-        start = time.perf_counter()
-        for data in files:
+def timed(fn: Callable[[bytes], object], files: list[bytes]) -> float:
+    start = time.perf_counter()
+    for data in files:
+        fn(data)
+    return time.perf_counter() - start
+
+
+def paired(fns: list[Callable[[bytes], object]], files: list[bytes], turn: int) -> list[list[float]]:
+    """Seconds of each of ``fns`` on each file, taking turns file by file on which goes first, so
+    a change in the machine's load within a round hits all of them. An exception ends that file."""
+    out: list[list[float]] = [[0.0] * len(files) for _ in fns]
+    clock = time.perf_counter
+    for k, data in enumerate(files):
+        for step in range(len(fns)):
+            j = (step + k + turn) % len(fns)
+            start = clock()
             try:
-                fn(data)
+                fns[j](data)
             except Exception:
                 pass
-        out[name] = time.perf_counter() - start
+            out[j][k] = clock() - start
     return out
 
 
@@ -165,45 +179,44 @@ def main(argv: list[str] | None = None) -> dict:
     args = arguments(__doc__, argv, extra=[(("--original",), {"type": Path, "default": None,
                                                               "help": "WorkflowLLM checkout or its converter script"})])
     data = load(args.corpus)
-    shared = [d for d, _ in data["shared"]]
-    stored = [d for d, _ in data["stored"]]
-    sizes = {"shared": sum(a for _, a in data["shared"]), "stored": sum(a for _, a in data["stored"])}
     original = load_original(args.original) if args.original else None
     if original is None:
         print("no --original: skipping the comparison with the WorkflowLLM converter", file=sys.stderr)
-    groups = {"shared": shared, "stored": stored}
-    read_all = {"all": data["files"]}
-    # ours and theirs two apart, so with the rotation each goes first in half the rounds
-    runs: dict[str, Callable[[], dict[str, float]]] = {
-        "ours": lambda: timed(ours, groups),
-        "read": lambda: timed(read_shortcut, read_all),
-    }
-    if original is not None:
-        runs["original"] = lambda: timed(original, groups)
-    runs["ours_all"] = lambda: timed(ours, read_all)
-    for run in runs.values():  # warm up imports and caches
-        run()
-    times = dict(zip(runs, rotate(list(runs.values()), args.rounds), strict=True))
+    shared = [d for d, _ in data["shared"]]
+    fns: list[Callable[[bytes], object]] = [ours] if original is None else [ours, original]
+    everything = data["files"]
+    paired(fns, shared, 0), timed(read_shortcut, everything)  # warm up imports and caches
+    per_file, reads, alls = [], [], []
+    for i in range(args.rounds):
+        # our own figures on every file (signed and JSON ones too), in turn with the comparison
+        if i % 2:
+            alls.append(timed(ours, everything))
+        reads.append(timed(read_shortcut, everything))
+        per_file.append(paired(fns, shared, i))
+        if not i % 2:
+            alls.append(timed(ours, everything))
     figures: dict[str, Any] = {
         "what": "read + transpile: ours vs the original WorkflowLLM converter, same bytes",
-        "files": len(data["files"]),
+        "files": len(everything),
         "actions": data["actions"],
-        "read_transpile_actions_per_s": rate(data["actions"], [t["all"] for t in times["ours_all"]]),
-        "read_actions_per_s": rate(data["actions"], [t["all"] for t in times["read"]]),
-        "ours_valid": valid(ours, data["files"]),
+        "read_transpile_actions_per_s": rate(data["actions"], alls),
+        "read_actions_per_s": rate(data["actions"], reads),
+        "ours_valid": valid(ours, everything),
     }
     if original is None:
         figures["original"] = "not measured (no --original)"
         return report("bench_transpile", figures, args.rounds)
-    for name, label in (("shared", "comparison"), ("stored", "comparison_plistlib_as_stored")):
-        mine = [t[name] for t in times["ours"]]
-        theirs = [t[name] for t in times["original"]]
-        files = groups[name]
+    groups = {"comparison": [True] * len(shared), "comparison_plistlib_as_stored": data["stored"]}
+    for label, chosen in groups.items():
+        actions = sum(a for (_, a), c in zip(data["shared"], chosen, strict=True) if c)
+        mine = [sum(t for t, c in zip(rnd[0], chosen, strict=True) if c) for rnd in per_file]
+        theirs = [sum(t for t, c in zip(rnd[1], chosen, strict=True) if c) for rnd in per_file]
+        files = [d for d, c in zip(shared, chosen, strict=True) if c]
         figures[label] = {
             "files": len(files),
-            "actions": sizes[name],
-            "ours_actions_per_s": rate(sizes[name], mine),
-            "original_actions_per_s": rate(sizes[name], theirs),
+            "actions": actions,
+            "ours_actions_per_s": rate(actions, mine),
+            "original_actions_per_s": rate(actions, theirs),
             "median_ratio": round(statistics.median(t / m for t, m in zip(theirs, mine, strict=True)), 3),
             "ratios": [round(t / m, 3) for t, m in zip(theirs, mine, strict=True)],
             "ours_valid": valid(ours, files),

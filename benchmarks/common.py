@@ -47,17 +47,6 @@ def alternate(first: Callable[[], float], second: Callable[[], float], rounds: i
     return a, b
 
 
-def rotate(runs: Sequence[Callable[[], Any]], rounds: int) -> list[list[Any]]:
-    """What each of ``runs`` returns over ``rounds``, starting each round one later, so machine
-    noise hits all of them."""
-    out: list[list[Any]] = [[] for _ in runs]
-    for i in range(rounds):
-        for k in range(len(runs)):
-            j = (i + k) % len(runs)
-            out[j].append(runs[j]())
-    return out
-
-
 def report(name: str, figures: dict[str, Any], rounds: int) -> dict[str, Any]:
     """Print the result and keep it in benchmarks/results/<name>.json."""
     result = {"benchmark": name, "at": datetime.now(UTC).isoformat(timespec="seconds"),
