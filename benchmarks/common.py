@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 
 
-def arguments(doc: str | None, argv: list[str] | None) -> argparse.Namespace:
+def arguments(doc: str | None, argv: list[str] | None,
+              extra: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = ()) -> argparse.Namespace:
+    """The shared options, and ``extra`` ones as (flags, ``add_argument`` keywords)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    for flags, options in extra:
+        parser.add_argument(*flags, **options)
     args = parser.parse_args(argv)
     if not (args.corpus / "MANIFEST.jsonl").exists():
         raise SystemExit(f"corpus not found at {args.corpus}")

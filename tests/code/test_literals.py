@@ -9,13 +9,23 @@ import ast
 import keyword
 import math
 import random
+import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
-from workflowbench.code.literals import can_quote_bare, date, number, quote, quote_bare, triple_body
+from workflowbench.code.literals import (
+    _controls,
+    _printable,
+    can_quote_bare,
+    date,
+    number,
+    quote,
+    quote_bare,
+    triple_body,
+)
 from workflowbench.code.names import (
     HELPERS,
     RESERVED,
@@ -111,6 +121,37 @@ def test_quote_plain_text_is_left_alone() -> None:
 def test_quote_of_long_text() -> None:
     s = ("<p class='x'>\\{a}\r\n日本😀\t" * 50_000)[:1_000_000]
     assert ast.literal_eval(quote(s)) == s
+
+
+# ASCII text with tabs, line feeds and carriage returns (base64 with CRLF line breaks, HTML) skips the
+# scans for other control characters; the literal must be the one the general path writes.
+ASCII_LAYOUT = [*ASCII, "\t", "\n", "\r", "\r\n", "'''", '"', "\\", "{", "}", "\x00", "\x1b", "\x7f"]
+
+
+def general_quote(s: str) -> str:
+    return "'" + _printable(_controls(s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n"))) + "'"
+
+
+def general_triple_body(s: str, fstring: bool, q: str) -> str:
+    t = _controls(s.replace("\\", "\\\\"))
+    if fstring:
+        t = t.replace("{", "{{").replace("}", "}}")
+    t = re.sub(q + "(?=" + q + "|\\Z)", "\\\\" + q, t)
+    return "\n".join(_printable(line) for line in t.split("\n"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ascii_text_gets_the_general_literal(seed: int) -> None:
+    r = random.Random(300 + seed)
+    for n in range(600):
+        s = "".join(r.choice(ASCII_LAYOUT if r.random() < 0.3 else ASCII) for _ in range(r.randint(0, 150)))
+        if n % 2:  # most real text has no other control character
+            s = s.replace("\x00", "").replace("\x1b", "").replace("\x7f", "")
+        assert quote(s) == general_quote(s), s
+        for fstring in (False, True):
+            for q in ("'", '"'):
+                assert triple_body(s, fstring, q) == general_triple_body(s, fstring, q), (s, fstring, q)
+        assert ast.literal_eval(quote(s)) == s
 
 
 # --- triple_body --------------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ class _Writer:
             except _Fallback:
                 return self.general_form(v)
         if t is list:
-            return "[" + ", ".join([self.value(x) for x in v]) + "]"  # type: ignore[union-attr]
+            return f"[{', '.join([self.value(x) for x in v])}]"  # type: ignore[union-attr]
         if t is dict:
             return self.plain_dict(v)  # type: ignore[arg-type]
         if v is None:
@@ -317,7 +317,7 @@ class _Writer:
 
     def general_form(self, v: object) -> str:
         self.general += 1
-        return "plist(" + self.value(dump_value(v)) + ")"
+        return f"plist({self.value(dump_value(v))})"
 
     def plain_dict(self, d: dict) -> str:
         if d.get("Type") == "ActionOutput" and d.get("OutputUUID") in self.p.producer:
@@ -332,7 +332,7 @@ class _Writer:
             return self.general_form(t)
         if (len(t.parts) == 1 and type(t.parts[0]) is str) or not t.parts:
             s = t.parts[0] if t.parts else ""
-            return ("f'''" if t.has_ranges else "'''") + triple_body(s, t.has_ranges) + "'''"  # type: ignore[arg-type]
+            return f"{'f' if t.has_ranges else ''}'''{triple_body(s, t.has_ranges)}'''"  # type: ignore[arg-type]
         if not t.has_ranges:
             return self.general_form(t)
         out = ["f'''"]
@@ -425,7 +425,7 @@ class _Writer:
             if it.extra or it.key is None or type(it.key) not in (str, Text):
                 raise _Fallback
             items.append(f"{self.value(it.key)}: {self.item(it.item_type, it.value)}")
-        return "{" + ", ".join(items) + "}"
+        return f"{{{', '.join(items)}}}"
 
     def item(self, kind: int | None, v: object) -> str:
         """A dictionary item's value; its item type must follow from the form written."""
@@ -435,7 +435,7 @@ class _Writer:
         if kind == 1 and t is Dictionary:
             return self.dictionary(v, True)  # type: ignore[arg-type]
         if kind == 2 and t is Array and not v.extra:  # type: ignore[union-attr]
-            return "[" + ", ".join([self.element(x) for x in v.items]) + "]"  # type: ignore[union-attr]
+            return f"[{', '.join([self.element(x) for x in v.items])}]"  # type: ignore[union-attr]
         if kind == 3 and t is Text and not v.has_ranges and not (v.extra or v.value_extra):  # type: ignore[union-attr]
             s = v.parts[0] if len(v.parts) == 1 and type(v.parts[0]) is str else None  # type: ignore[union-attr]
             if s is not None and _numeric(s):
@@ -462,7 +462,7 @@ class _Writer:
             self.where.append((self.line + 1, index))
         self.lines.append("    " * depth + text)  # later lines of a multi-line literal are its text
         self.last = self.line + 1
-        self.line += text.count("\n") + 1
+        self.line += text.count("\n") + 1 if "\n" in text else 1  # `in` skips megabyte lines quicker
 
     def args(self, params: list[tuple[str, object]]) -> str:
         """Keyword arguments in the stored order; keys that are not Python names go in ``**{...}``
@@ -492,7 +492,7 @@ class _Writer:
         return out
 
     def call(self, i: int, params: list[tuple[str, object]]) -> str:
-        return function_name(self.wf.actions[i].identifier) + "(" + self.args(params) + ")"
+        return f"{function_name(self.wf.actions[i].identifier)}({self.args(params)})"
 
     def target(self, i: int) -> str:
         name = self.p.bound.get(i)
@@ -719,8 +719,18 @@ def operand(v: object, value: Callable[[object], str]) -> str:
     return f"number({quote(v)})" if type(v) is str else value(v)
 
 
+_KEYWORD: dict[str, bool] = {}  # parameter keys repeat across actions and files
+
+
 def _keyword(k: object) -> bool:
-    return type(k) is str and k.isidentifier() and k.isascii() and not keyword.iskeyword(k)
+    if type(k) is not str:
+        return False
+    ok = _KEYWORD.get(k)
+    if ok is None:
+        if len(_KEYWORD) > 4096:
+            _KEYWORD.clear()
+        ok = _KEYWORD[k] = k.isidentifier() and k.isascii() and not keyword.iskeyword(k)
+    return ok
 
 
 def _numeric(s: str) -> bool:
@@ -740,7 +750,9 @@ def transpile(wf: Workflow, *, input_keys: Mapping[str, str] | None = None,
     w = _Writer(wf, p)
     if wf.actions:
         w.body(p.tree, 0)
-    code = "\n".join(w.lines) + "\n" if w.lines else ""
+    if w.lines:
+        w.lines.append("")  # the final newline, without copying the code once more
+    code = "\n".join(w.lines)
     names = {a.uuid: p.bound[i] for i, a in enumerate(wf.actions) if i in p.bound and a.uuid is not None}
     return Transpiled(code, names, w.where, w.general)
 

@@ -128,25 +128,37 @@ class _Decoder:
         """
         d = self.data
         end = self.end
-        objs: list[Any] = [_PENDING] * len(self.offsets)
+        objs: list[Any] = []
+        append = objs.append
         containers: list[int] = []
-        for i, pos in enumerate(self.offsets):
+        scalar = self.scalar
+        for pos in self.offsets:
             marker = d[pos]
-            high = marker >> 4
-            if high == 0x5:  # ASCII string: by far the most common object
-                low = marker & 0x0F
-                n, pos = (low, pos + 1) if low != 0xF else self._size(low, pos + 1)
+            if 0x50 <= marker < 0x5F:  # short ASCII string: by far the most common object
+                pos += 1
+                stop = pos + marker - 0x50
+                if stop > end:
+                    self._need(pos, marker - 0x50)
+                append(d[pos:stop].decode("ascii"))
+            elif marker == 0x5F:  # ASCII string with its length in an int object
+                if d[pos + 1] == 0x10 and pos + 3 <= end:  # a one-byte length, the usual one
+                    n, pos = d[pos + 2], pos + 3
+                else:
+                    n, pos = self._size(0xF, pos + 1)
                 if pos + n > end:
                     self._need(pos, n)
-                objs[i] = d[pos : pos + n].decode("ascii")
-            elif high == 0xD or high == 0xA:
-                containers.append(i)
+                append(d[pos : pos + n].decode("ascii"))
+            elif 0xA0 <= marker < 0xB0 or 0xD0 <= marker < 0xE0:
+                containers.append(len(objs))
+                append(_PENDING)
             else:
-                objs[i] = self.scalar(marker, pos + 1)
+                append(scalar(marker, pos + 1))
         self.objs = objs
         # The common case inlined (this loop runs once per container); ``build`` handles the rest
         # and raises the precise error when something does not hold.
-        offsets, rs, code, unpack = self.offsets, self.ref_size, _UNPACK.get(self.ref_size), struct.unpack_from
+        offsets, rs, code = self.offsets, self.ref_size, _UNPACK.get(self.ref_size)
+        get = objs.__getitem__
+        unpackers: dict[int, Any] = {}  # count -> unpack_from of that many refs
         for i in reversed(containers):
             if objs[i] is not _PENDING:
                 continue
@@ -160,8 +172,11 @@ class _Decoder:
             if pos + 1 + count * rs > end:
                 self.build(i, 0)
                 continue
+            unpack = unpackers.get(count)
+            if unpack is None:
+                unpack = unpackers[count] = struct.Struct(f">{count}{code}").unpack_from
             try:
-                values = [objs[r] for r in unpack(f">{count}{code}", d, pos + 1)]
+                values = list(map(get, unpack(d, pos + 1)))
             except IndexError:
                 raise BplistError(f"object {i} refers to a missing object") from None
             if _PENDING in values:

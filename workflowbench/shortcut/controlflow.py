@@ -79,8 +79,8 @@ def build_tree(
     for i, action in enumerate(actions):
         mode = action.parameters.get("WFControlFlowMode")
         depths[i] = len(stack)
-        if mode is None:
-            body().append(Leaf(i))
+        if mode is None:  # most actions: body() inlined
+            (stack[-1].branches[-1].body if stack else root).append(Leaf(i))
             continue
         if action.identifier not in BLOCK_ACTIONS:
             defects.append(Defect("mode-on-non-block", i, action.group, action.identifier))

@@ -79,6 +79,9 @@ def read_shortcut(
         with _paused_gc():
             container, plist, signing = unwrap(data, label, limits)
             wf = Workflow.from_plist(plist, source=label, max_depth=limits.max_depth)
+            # Free what the model did not keep while the collector is still paused: when it
+            # resumes it would otherwise scan the whole decoded file once more.
+            plist = None
     except TooDeep as exc:
         raise TooDeep(label, exc.detail) from None
     except RecursionError:

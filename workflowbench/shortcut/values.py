@@ -410,6 +410,9 @@ _PARSERS = {
 }
 
 
+_LEAVES = frozenset({*SCALARS, type(None)})
+
+
 def attachments(value: object) -> Iterator[Attachment]:
     """Every attachment in a parameter value, in document order (a raw attachment dictionary, as in
     an unparsed or general value, is yielded as an ``Attachment`` of its type, id and label)."""
@@ -417,6 +420,8 @@ def attachments(value: object) -> Iterator[Attachment]:
     while stack:
         v = stack.pop()
         t = type(v)
+        if t in _LEAVES:  # most values: one set lookup instead of the chain below
+            continue
         if t is Attachment:
             yield v
             for g in v.aggrandizements or ():
