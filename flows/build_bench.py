@@ -67,7 +67,11 @@ def stage_batch(stage: str, batch: Batch, warehouse: str, settings: Settings) ->
 
 @task(name="publish-warehouse", cache_policy=NO_CACHE)
 def publish_task(warehouse: str) -> dict[str, int]:
-    return wh.publish(warehouse).counts
+    done = wh.publish(warehouse)
+    get_run_logger().info("publish: %s", "nothing changed, the file is as it was" if done.unchanged else
+                          f"{len(done.counts) - len(done.copied)} tables from their shards, "
+                          f"{len(done.copied)} unchanged ones copied")
+    return done.counts
 
 
 def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings,

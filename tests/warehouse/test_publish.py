@@ -3,14 +3,18 @@ and readers keep working while the warehouse is republished."""
 
 from __future__ import annotations
 
+import importlib
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.support.shortcuts import write_mixed_folder
 from workflowbench import warehouse as wh
 from workflowbench.stages.contract import run_stage
 from workflowbench.stages.ingest import INGEST, IngestSettings, discover, ingest_batch
+from workflowbench.warehouse.shards import finished
 
 
 def run_ingest(folder: Path, target: Path, batch_size: int = 3) -> int:
@@ -98,3 +102,48 @@ def test_shard_write_is_idempotent(tmp_path: Path) -> None:
 def test_publish_with_no_shards_gives_empty_tables(tmp_path: Path) -> None:
     target = tmp_path / "empty.duckdb"
     assert wh.publish(target).counts == dict.fromkeys(wh.tables(), 0)
+
+
+def _contents(con: duckdb.DuckDBPyConnection, name: str, prefix: str = "") -> list[tuple]:
+    return con.execute(f"SELECT * FROM {prefix}{name} ORDER BY ALL").fetchall()
+
+
+def test_publish_copies_unchanged_tables_and_skips_when_nothing_changed(tmp_path: Path) -> None:
+    write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "w.duckdb"
+    run_ingest(tmp_path / "in", target)
+    stamp = target.stat()
+    again = wh.publish(target)  # nothing changed: the file stays as it is
+    assert again.unchanged and target.stat().st_ino == stamp.st_ino and target.stat().st_mtime_ns == stamp.st_mtime_ns
+    assert again.counts == counts(target)
+    # A shard of one more reject: that table is read from the shards again, the rest copied.
+    wh.write_shard(target, "more", {"rejects": [{
+        "source": "local", "path": "/x/late.shortcut", "file_sha256": None, "stage": "ingest",
+        "reason": "corrupt", "detail": "late", "at": datetime(2026, 1, 1)}]})
+    done = wh.publish(target)
+    assert not done.unchanged and target.stat().st_ino != stamp.st_ino
+    assert set(wh.tables()) - set(done.copied) == {"rejects"}
+    assert done.counts["rejects"] == again.counts["rejects"] + 1
+    assert done.counts["actions"] == again.counts["actions"] > 0
+    # Every table, copied or not, holds what a publish from the shards alone gives.
+    fresh = tmp_path / "fresh.duckdb"
+    wh.write_shard(fresh, "probe", {})  # a parts folder of its own...
+    for shard in finished(target):  # ...holding the same shards
+        (wh.parts_dir(fresh) / shard.name).symlink_to(shard)
+    assert not wh.publish(fresh).copied
+    with duckdb.connect(str(target), read_only=True) as a, duckdb.connect(str(fresh), read_only=True) as b:
+        for name in wh.tables():
+            assert _contents(a, name) == _contents(b, name), name
+
+
+def test_a_changed_schema_publishes_every_table_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_mixed_folder(tmp_path / "in")
+    target = tmp_path / "w.duckdb"
+    run_ingest(tmp_path / "in", target)
+    module = importlib.import_module("workflowbench.warehouse.publish")
+    sql = module.schema_sql()
+    monkeypatch.setattr(module, "schema_sql", lambda: sql + "\nCREATE VIEW probe AS SELECT 1 AS x;\n")
+    done = wh.publish(target)
+    assert not done.unchanged and not done.copied
+    with duckdb.connect(str(target), read_only=True) as con:  # made from the new schema
+        assert con.execute("SELECT x FROM probe").fetchall() == [(1,)]

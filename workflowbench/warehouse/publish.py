@@ -3,11 +3,18 @@
 ``publish`` loads the shards into a fresh staging file built from ``schema.sql``, keeps the current
 row per table key (the same choice the shard reader makes), and renames the staging file over the
 warehouse. Anyone who has the old file open keeps reading it; the next connection sees the new one.
+
+Per table, the published file remembers (as the table's comment) a fingerprint of what it was made
+from: ``schema.sql`` and the name, size and modification time of each of the table's shard files.
+A table whose fingerprint is unchanged is copied from the published file instead of read again from
+its shards (a straight copy, no ranking of rows by key); when no table changed, nothing is written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,26 +32,101 @@ DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
 class Published:
     path: Path
     counts: dict[str, int]
+    copied: tuple[str, ...] = ()  # tables copied from the previous file: their shards had not changed
+    unchanged: bool = False  # no table had changed: the file was left as it was
+
+
+_MARK = "workflowbench:"  # a table comment that holds its fingerprint
+
+
+def fingerprint(name: str, files: list[str]) -> str:
+    """What table ``name`` is made from: the schema and each shard file's name, size and mtime
+    (a finished shard is never rewritten in place, so a changed one is a new name or stamp)."""
+    h = hashlib.sha256(schema_sql().encode())
+    h.update(name.encode())
+    for f in files:
+        try:
+            st = os.stat(f)
+        except FileNotFoundError:
+            h.update(f"{f}\0gone\n".encode())
+            continue
+        h.update(f"{Path(f).parent.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _files(shards: list[Path], name: str) -> list[str]:
+    return [str(p / f"{name}.parquet") for p in shards if (p / f"{name}.parquet").is_file()]
+
+
+def _copy_of(target: Path, staging: Path, now: dict[str, str]) -> dict[str, str]:
+    """Copy the published file to ``staging`` when some of its tables can stay as they are (their
+    fingerprints match ``now``; returned); nothing (an empty staging file is built from the schema
+    instead) when there is no such file or no table can stay (the schema changed, say)."""
+    if not target.exists():
+        return {}
+    try:
+        # Opened read-only for the copy's whole length: a file a concurrent publish renames over the
+        # target meanwhile is a new file, and this one stays as it was.
+        with duckdb.connect(str(target), read_only=True) as con:
+            recorded = _recorded(con, con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+            if not any(recorded.get(n) == f for n, f in now.items()):
+                return {}
+            shutil.copyfile(target, staging)
+    except (duckdb.Error, OSError):
+        staging.unlink(missing_ok=True)
+        return {}
+    return recorded
+
+
+def _recorded(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
+    """Table -> fingerprint, as the published file open as ``database`` records them."""
+    rows = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE database_name = ?",
+                       [database]).fetchall()
+    return {t: c[len(_MARK):] for t, c in rows if isinstance(c, str) and c.startswith(_MARK)}
 
 
 def publish(warehouse: str | os.PathLike[str]) -> Published:
-    """Load every shard into a fresh warehouse file and swap it in place of the old one."""
+    """Load every shard into a fresh warehouse file and swap it in place of the old one; tables
+    whose shards did not change are copied from the old file, and with no change nothing is done."""
     target = Path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep(target)
     shards = finished(target)
+    names = list(tables())
+    if target.exists():
+        try:  # one connection: the fingerprints and the counts are those of one file
+            with duckdb.connect(str(target), read_only=True) as con:
+                recorded = _recorded(con, con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+                if all(recorded.get(n) == fingerprint(n, _files(shards, n)) for n in names):
+                    counts = {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]  # type: ignore[index]
+                              for n in names}
+                    return Published(target, counts, tuple(names), unchanged=True)
+        except duckdb.Error:  # unreadable: made again from the shards
+            pass
     staging = target.with_name(f".{target.name}.{owner()}-{uuid.uuid4().hex}.tmp")
-    counts: dict[str, int] = {}
+    counts = {}
+    copied: list[str] = []
     try:
+        before = _copy_of(target, staging, {n: fingerprint(n, _files(shards, n)) for n in names})
         con = duckdb.connect(str(staging))
         try:
-            con.execute(schema_sql())
-            for name in tables():
+            if not before:
+                con.execute(schema_sql())
+            for name in names:
                 for _ in range(RETRIES):
-                    files = [str(p / f"{name}.parquet") for p in shards if (p / f"{name}.parquet").is_file()]
+                    files = _files(shards, name)
+                    made = fingerprint(name, files)
                     try:
-                        if files:
-                            con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}", {"files": files})
+                        if before.get(name) == made:
+                            copied.append(name)
+                        else:
+                            if before:  # the copy's rows of this table go; its definition stays
+                                create = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = ?",
+                                                     [name]).fetchone()[0]  # type: ignore[index]
+                                con.execute(f"DROP TABLE {name}")
+                                con.execute(create)
+                            if files:
+                                con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}", {"files": files})
                         break
                     except duckdb.Error:
                         if not vanished(files):  # another build retired a shard meanwhile: list again
@@ -52,6 +134,7 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
                         shards = finished(target)
                 else:
                     raise RuntimeError(f"{name}: its shards kept changing while being published")
+                con.execute(f"COMMENT ON TABLE {name} IS '{_MARK}{made}'")
                 counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
             con.execute("CHECKPOINT")
         finally:
@@ -62,7 +145,7 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
-    return Published(target, counts)
+    return Published(target, counts, tuple(copied))
 
 
 def connect(warehouse: str | os.PathLike[str] = DEFAULT_WAREHOUSE) -> duckdb.DuckDBPyConnection:
