@@ -9,7 +9,18 @@ import pytest
 from pydantic import Field, ValidationError
 
 from workflowbench import warehouse as wh
-from workflowbench.stages.contract import Batch, Output, Reject, Result, Settings, Stage, finish, run_batch, run_stage
+from workflowbench.stages.contract import (
+    Batch,
+    Output,
+    Reject,
+    Result,
+    Settings,
+    Stage,
+    batches_by_id,
+    finish,
+    run_batch,
+    run_stage,
+)
 from workflowbench.warehouse.reader import ShardReader
 from workflowbench.warehouse.shards import stage_of
 
@@ -129,3 +140,18 @@ def test_a_run_says_when_items_failed() -> None:
     assert verdict(stage, [clean, partly]) == "stage toy: 3 of 9 items failed (other 2, bad-id 1)"
     with pytest.raises(StageFailed, match=r"stage toy: all 4 items failed \(bad-id 4\)"):
         verdict(stage, [Result("toy", "k4", False, items=4, failures={"bad-id": 4})])
+
+
+def test_batches_by_id_end_where_the_ids_say_so_adding_rows_keeps_the_other_batches() -> None:
+    rows = [(f"synthetic-{n:05d}", f"hash-{n}") for n in range(0, 20_000, 2)]  # every other id
+    first = batches_by_id(rows, 100)
+    assert [r for b in first for r in b.items] == [r[0] for r in rows]  # every row once, in order
+    assert 60 < len(first) < 160 and max(len(b.items) for b in first) <= 400
+    more = sorted(rows + [(f"synthetic-{n:05d}", f"hash-{n}") for n in (1, 5_001, 19_999)])
+    second = batches_by_id(more, 100)
+    changed = {b.inputs for b in second} - {b.inputs for b in first}
+    assert 1 <= len(changed) <= 3  # only the batches the three new rows landed in
+    assert len(second) == len(first)
+    tail = batches_by_id(rows, 100, (("apis", "s1"),))
+    assert all(b.inputs[-1] == ("apis", "s1") for b in tail)
+    assert [len(b.items) for b in batches_by_id(rows[:7], 1)] == [1] * 7

@@ -138,6 +138,26 @@ class Stage(Generic[S]):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def batches_by_id(rows: Sequence[tuple[Any, ...]], size: int, inputs: tuple[tuple[str, str], ...] = ()) -> list[Batch]:
+    """Batches of ``rows`` (an id, then what the result depends on), about ``size`` rows each: a
+    batch ends after a row whose id hashes to a multiple of ``size``, or at ``4 * size`` rows. Where
+    batches end depends on the ids, not on positions, so rows added later (a larger target size)
+    change only the batches they land in: every other batch keeps its key, and its shard."""
+    out: list[Batch] = []
+    start = 0
+    for i, row in enumerate(rows):
+        if i + 1 - start >= 4 * size or _ends(row[0], size) or i + 1 == len(rows):
+            part = rows[start:i + 1]
+            out.append(Batch((*part, *inputs), tuple(r[0] for r in part)))
+            start = i + 1
+    return out
+
+
+def _ends(key: Any, size: int) -> bool:
+    digest = hashlib.blake2b(str(key).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % size == 0
+
+
 @functools.cache
 def code_version(*names: str) -> str:
     """A hash of the source files of the given packages (every file below them) or modules."""

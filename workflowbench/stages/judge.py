@@ -27,7 +27,7 @@ from ..llm.prompts import Prompt, load
 from ..shortcut.errors import ShortcutError
 from ..warehouse.journal import Journal
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, now
+from .contract import Batch, Output, Settings, Stage, batches_by_id, now
 
 STAGE = "judge"
 PROMPT = "judge"
@@ -68,9 +68,7 @@ def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
     rows = [r for r in reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
                                    where="status = 'ok'", order="sample_id") if r[0] not in dropped]
     inputs = (("apis", ",".join(reader.shards("apis"))),)
-    size = settings.batch_size
-    return [Batch((*rows[i:i + size], *inputs), tuple(r[0] for r in rows[i:i + size]))
-            for i in range(0, len(rows), size)]
+    return batches_by_id(rows, settings.batch_size, inputs)
 
 
 def messages(prompt: Prompt, query: str, stubs: Sequence[str], code: str) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from ..checks.negatives import KINDS, negatives
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, now
+from .contract import Batch, Output, Settings, Stage, batches_by_id, now
 from .rules import load_catalog
 
 STAGE = "negatives"
@@ -46,9 +46,7 @@ def plan(reader: ShardReader, settings: NegativesSettings) -> list[Batch]:
     rows = [r for r in reader.rows("samples", "sample_id, sha256(coalesce(workflow_code, ''))", where="status = 'ok'",
                                    order="sample_id") if r[0] in split and chosen(r[0], settings.share, settings.seed)]
     inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps", "splits"))
-    size = settings.batch_size
-    return [Batch((*rows[i:i + size], *inputs), tuple(r[0] for r in rows[i:i + size]))
-            for i in range(0, len(rows), size)]
+    return batches_by_id(rows, settings.batch_size, inputs)
 
 
 def run(batch: Batch, reader: ShardReader, settings: NegativesSettings) -> Output:

@@ -19,7 +19,7 @@ from ..code.from_code import function_map
 from ..shortcut.model import Workflow
 from ..synth.offline import api_specs
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, now
+from .contract import Batch, Output, Settings, Stage, batches_by_id, now
 from .gate import Drop, Unknown
 from .thoughts import load_apis
 
@@ -39,9 +39,7 @@ def plan(reader: ShardReader, settings: RulesSettings) -> list[Batch]:
     rows = reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code, spec_id))",
                        where="status = 'ok'", order="sample_id")
     inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps", "specs"))
-    size = settings.batch_size
-    return [Batch((*rows[i:i + size], *inputs), tuple(r[0] for r in rows[i:i + size]))
-            for i in range(0, len(rows), size)]
+    return batches_by_id(rows, settings.batch_size, inputs)
 
 
 def load_catalog(reader: ShardReader) -> Catalog:
