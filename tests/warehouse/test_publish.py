@@ -127,8 +127,8 @@ def test_publish_copies_unchanged_tables_and_skips_when_nothing_changed(tmp_path
     assert done.counts["actions"] == again.counts["actions"] > 0
     # Every table, copied or not, holds what a publish from the shards alone gives.
     fresh = tmp_path / "fresh.duckdb"
-    wh.write_shard(fresh, "probe", {})  # a parts folder of its own...
-    for shard in finished(target):  # ...holding the same shards
+    wh.parts_dir(fresh).mkdir()
+    for shard in finished(target):  # a parts folder of its own, holding the same shards
         (wh.parts_dir(fresh) / shard.name).symlink_to(shard)
     assert not wh.publish(fresh).copied
     with duckdb.connect(str(target), read_only=True) as a, duckdb.connect(str(fresh), read_only=True) as b:

@@ -58,24 +58,28 @@ def _files(shards: list[Path], name: str) -> list[str]:
     return [str(p / f"{name}.parquet") for p in shards if (p / f"{name}.parquet").is_file()]
 
 
-def _copy_of(target: Path, staging: Path, now: dict[str, str]) -> dict[str, str]:
-    """Copy the published file to ``staging`` when some of its tables can stay as they are (their
-    fingerprints match ``now``; returned); nothing (an empty staging file is built from the schema
-    instead) when there is no such file or no table can stay (the schema changed, say)."""
+def _previous(target: Path, staging: Path, now: dict[str, str]) -> tuple[dict[str, str], dict[str, int] | None]:
+    """What the published file records (table -> fingerprint), and, when every table matches
+    ``now``, its counts (nothing to publish). When only some match, the file is copied to
+    ``staging`` to keep those; when none does (no file, or the schema changed), nothing is copied
+    and an empty staging file is built from the schema instead."""
     if not target.exists():
-        return {}
+        return {}, None
     try:
-        # Opened read-only for the copy's whole length: a file a concurrent publish renames over the
-        # target meanwhile is a new file, and this one stays as it was.
+        # Open for the whole look and copy: a file a concurrent publish renames over the target
+        # meanwhile is a new file, and this one stays as it was.
         with duckdb.connect(str(target), read_only=True) as con:
             recorded = _recorded(con, con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+            if all(recorded.get(n) == f for n, f in now.items()):
+                return recorded, {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]  # type: ignore[index]
+                                  for n in now}
             if not any(recorded.get(n) == f for n, f in now.items()):
-                return {}
+                return {}, None
             shutil.copyfile(target, staging)
-    except (duckdb.Error, OSError):
+    except (duckdb.Error, OSError):  # unreadable: made again from the shards
         staging.unlink(missing_ok=True)
-        return {}
-    return recorded
+        return {}, None
+    return recorded, None
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
@@ -93,29 +97,24 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
     sweep(target)
     shards = finished(target)
     names = list(tables())
-    if target.exists():
-        try:  # one connection: the fingerprints and the counts are those of one file
-            with duckdb.connect(str(target), read_only=True) as con:
-                recorded = _recorded(con, con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
-                if all(recorded.get(n) == fingerprint(n, _files(shards, n)) for n in names):
-                    counts = {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]  # type: ignore[index]
-                              for n in names}
-                    return Published(target, counts, tuple(names), unchanged=True)
-        except duckdb.Error:  # unreadable: made again from the shards
-            pass
+    listed = {n: _files(shards, n) for n in names}
+    now = {n: fingerprint(n, listed[n]) for n in names}
     staging = target.with_name(f".{target.name}.{owner()}-{uuid.uuid4().hex}.tmp")
-    counts = {}
+    counts: dict[str, int] = {}
     copied: list[str] = []
     try:
-        before = _copy_of(target, staging, {n: fingerprint(n, _files(shards, n)) for n in names})
+        before, same = _previous(target, staging, now)
+        if same is not None:
+            return Published(target, same, tuple(names), unchanged=True)
         con = duckdb.connect(str(staging))
         try:
             if not before:
                 con.execute(schema_sql())
             for name in names:
-                for _ in range(RETRIES):
-                    files = _files(shards, name)
-                    made = fingerprint(name, files)
+                for attempt in range(RETRIES):
+                    # after a failed attempt the shards are listed again, and so is what they hold
+                    files = _files(shards, name) if attempt else listed[name]
+                    made = fingerprint(name, files) if attempt else now[name]
                     try:
                         if before.get(name) == made:
                             copied.append(name)
