@@ -65,6 +65,7 @@ def identifier(text: str, fallback: str = "var") -> str:
     return name
 
 
+@functools.lru_cache(maxsize=16384)  # the same labels in workflow after workflow
 def snake(text: str, fallback: str = "output") -> str:
     """snake_case of a label: 'Contents of URL' -> contents_of_url, 'GetDraftIntent' -> get_draft_intent."""
     return identifier(_CAMEL.sub("_", unicodedata.normalize("NFKC", text)).lower(), fallback)

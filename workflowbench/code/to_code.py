@@ -107,7 +107,7 @@ def plan(wf: Workflow, input_keys: Mapping[str, str] | None = None,
     refers to it (``from_code`` resolves a name to its latest assignment above the reference)."""
     actions = wf.actions
     keys = INPUT_KEYS if input_keys is None else {**INPUT_KEYS, **input_keys}
-    producer = {a.uuid: i for i, a in enumerate(actions) if a.uuid is not None}
+    producer = {u: i for i, a in enumerate(actions) if (u := a.uuid) is not None}
     first_label: dict[int, str | None] = {}
     referenced: set[int] = set()
     names: dict[str, None] = {}  # variable names in order of appearance
@@ -180,7 +180,13 @@ def blocks(wf: Workflow) -> tuple[list[Node], list[Defect]]:
     cached = wf.__dict__.get("structure")
     if cached is not None:
         return cached[0], cached[1]
+    # The code and the thoughts of one workflow both ask; kept with the list it was built from, so
+    # a workflow given other actions gets a new tree.
+    mine = wf.__dict__.get("_blocks")
+    if mine is not None and mine[0] is wf.actions and mine[1] == len(wf.actions):
+        return mine[2], mine[3]
     tree, defects, _, _ = build_tree(wf.actions, values=False)
+    wf.__dict__["_blocks"] = (wf.actions, len(wf.actions), tree, defects)
     return tree, defects
 
 

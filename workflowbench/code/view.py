@@ -325,12 +325,12 @@ def view_of(raws: Sequence[Mapping[str, Any]], source: str, *, input_keys: Mappi
     prev: int | None = None  # the previous action other than a comment
     starts: dict[Any, int] = {}  # an If's group -> its start
     chained: dict[int, Any] = {}  # an If with no input that is first in a branch of the If of this group
-    for i, original in enumerate(raws):
-        raw = dict(original)
+    for i, raw in enumerate(raws):
         identifier = raw.get("WFWorkflowActionIdentifier")
         params = raw.get("WFWorkflowActionParameters")
         if type(params) is dict:
-            drop = {k for k in params if type(k) is str and (k.startswith(UI_ONLY_PREFIX) or k in LEGACY_FLAGS)}
+            given = params
+            drop = _ui_keys(params)
             code = None
             if identifier == IF:
                 drop |= FOREIGN & params.keys()
@@ -349,16 +349,18 @@ def view_of(raws: Sequence[Mapping[str, Any]], source: str, *, input_keys: Mappi
                 subjects[params.get("GroupingIdentifier")] = params.get("WFInput")
                 code, stale = _condition(params)
                 drop |= stale
-            dropped.extend((i, k) for k in params if k in drop)
+            if drop:
+                dropped.extend((i, k) for k in params if k in drop)
             if blobs:
                 kept, found = _replaced(i, params, drop)
                 placeholders.extend(found)
                 params = kept
-            else:
+            elif drop:
                 params = {k: v for k, v in params.items() if k not in drop}
             if code is not None and type(params.get("WFCondition")) is str:
-                params["WFCondition"] = code
-            raw["WFWorkflowActionParameters"] = params
+                params = {**params, "WFCondition": code}
+            if params is not given:  # the caller's plists are left as they are
+                raw = {**raw, "WFWorkflowActionParameters": params}
         actions.append(raw)
         if identifier != COMMENT:
             prev = i
@@ -367,6 +369,22 @@ def view_of(raws: Sequence[Mapping[str, Any]], source: str, *, input_keys: Mappi
         view = Workflow.from_plist({"WFWorkflowActions": actions}, source=source)
     code = transpile(view, input_keys=input_keys, labels=labels, reuse_names=True)
     return View(code, view, tuple(placeholders), tuple(dropped), tuple(filled))
+
+
+_UI_KEYS: dict[tuple[Any, ...], frozenset[str]] = {}  # a parameter key list -> its keys the view drops
+
+
+def _ui_keys(params: Mapping[Any, Any]) -> frozenset[str]:
+    """The editor-only keys of ``params``: its disclosure state and legacy flags. Remembered per key
+    list, which repeats from action to action."""
+    keys = tuple(params)
+    got = _UI_KEYS.get(keys)
+    if got is None:
+        if len(_UI_KEYS) > 100_000:
+            _UI_KEYS.clear()
+        got = _UI_KEYS[keys] = frozenset(k for k in keys if type(k) is str and (k.startswith(UI_ONLY_PREFIX)
+                                                                              or k in LEGACY_FLAGS))
+    return got
 
 
 def _implicit(raws: Sequence[Mapping[str, Any]], prev: int | None, subjects: Mapping[Any, Any]) -> Any:
@@ -414,14 +432,15 @@ def _hand_on(view: Workflow, actions: list[dict[str, Any]], chained: Mapping[int
         if hand is None:
             continue
         producer = hand[1]
-        params = actions[producer].setdefault("WFWorkflowActionParameters", {})
-        if type(params.get("UUID")) is not str:
-            params["UUID"] = f"00000000-0000-4000-8000-{producer:012d}"  # the view's own id for the output
+        params = _params(actions[producer])
+        if type(params.get("UUID")) is not str:  # the view's own id for the output, on a copy
+            params = {**params, "UUID": f"00000000-0000-4000-8000-{producer:012d}"}
+            actions[producer] = {**actions[producer], "WFWorkflowActionParameters": params}
         ref: dict[str, Any] = {"Type": "ActionOutput", "OutputUUID": params["UUID"]}
         if p.labels.get(producer) is not None:
             ref["OutputName"] = p.labels[producer]
-        actions[i]["WFWorkflowActionParameters"]["WFInput"] = {
-            "Type": "Variable", "Variable": {"WFSerializationType": "WFTextTokenAttachment", "Value": ref}}
+        attachment = {"Type": "Variable", "Variable": {"WFSerializationType": "WFTextTokenAttachment", "Value": ref}}
+        actions[i] = {**actions[i], "WFWorkflowActionParameters": {**_params(actions[i]), "WFInput": attachment}}
         filled.append((i, "WFInput"))
         changed = True
     return changed

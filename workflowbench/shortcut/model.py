@@ -40,7 +40,7 @@ class Action:
     @property
     def uuid(self) -> str | None:
         v = self.parameters.get("UUID")
-        return v if isinstance(v, str) else None
+        return v if type(v) is str else None  # a plist's strings are str itself
 
     @property
     def custom_output_name(self) -> str | None:

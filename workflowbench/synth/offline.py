@@ -33,7 +33,7 @@ import json
 import marshal
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -332,6 +332,7 @@ class _Builder:
         self.count = 0
         self.used: Counter[str] = Counter()  # seed sample ids drawn on
         self.reused: Counter[tuple[str, int]] = Counter()  # (seed, index) of each fragment and stretch used
+        self.schema_made: set[int] = set()  # id() of the plists made from a schema (alive while building)
 
     @cached_property
     def example_apis(self) -> list[str]:
@@ -398,7 +399,9 @@ class _Builder:
         raw = {"WFWorkflowActionIdentifier": ident, "WFWorkflowActionParameters": params}
         if not self.lib.made_ok(raw):
             return None
-        return self.copy([raw])
+        out = self.copy([raw])
+        self.schema_made.add(id(out[0]))
+        return out
 
     def stretch(self) -> list[dict[str, Any]] | None:
         """A stretch not used yet of an example seed, else of a seed drawn on already."""
@@ -578,18 +581,20 @@ def build(lib: Library, spec: Spec) -> Built:
         pieces.insert(b.rng.randrange(len(pieces) + 1), piece)  # spread, not all at the end
         size += len(piece)
         builtin += sum(_is_builtin(lib, r) for r in piece)
-    _wire(lib, pieces)
+    _wire(lib, pieces, b.schema_made)
     actions = _shape(b, pieces, LEVELS[spec.level].depth, core)
     return Built(tuple(actions), tuple(s for s, _ in b.used.most_common()), target, f"spec:{spec.spec_id}")
 
 
-def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
+def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]], schema_made: Set[int]) -> None:
     """Point each reference to ``_PREVIOUS`` (an action made from a schema) at an output before it,
     now that the pieces are in order, by the catalog's types (``catalog.kinds``): the latest of the
     last ``WIRE_WINDOW`` outputs of the kind the parameter is made for, else the latest output the
     parameter can take, else the shortcut's input. The first action of each piece, when it took its
     input implicitly from the action before it in its seed (its input key unset), is wired the same
-    way: in its new place the action before it is another one, whose output it may not take."""
+    way: in its new place the action before it is another one, whose output it may not take.
+    ``schema_made``: ``id`` of the plists made from a schema, the only ones holding ``_PREVIOUS``
+    before this (a seed's plists are not searched)."""
     made: list[tuple[str, str | None, frozenset[str]]] = []  # (output id, label, kinds), in order
     for piece in pieces:
         for j, raw in enumerate(piece):
@@ -602,7 +607,7 @@ def _wire(lib: Library, pieces: Sequence[Sequence[dict[str, Any]]]) -> None:
                 if key is not None and key not in params:
                     implicit = key
                     params[key] = _reference(_PREVIOUS, None)
-            for key, v in params.items():
+            for key, v in params.items() if implicit is not None or id(raw) in schema_made else ():
                 if type(v) is dict and (v.get("Value") or {}).get("OutputUUID") == _PREVIOUS:
                     kind = next((p[1] for p in api.params if p[0] == key), None) if api is not None else None
                     source = next((m for m in reversed(made[-WIRE_WINDOW:]) if fits(m[2], kind)), None) or \

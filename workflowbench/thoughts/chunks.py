@@ -121,6 +121,8 @@ def comment_line(line: str, note: str) -> str:
 
 def one_line(text: str) -> str:
     """A comment's text on one line, with no characters that would end or break a comment."""
+    if text.isprintable() and "  " not in text and not text.startswith(("#", " ")) and not text.endswith(" "):
+        return text  # printable: its only whitespace is single spaces inside, as the line below leaves it
     return " ".join(text.replace("\x00", " ").split()).lstrip("#").strip()
 
 

@@ -35,6 +35,8 @@ _NAME_ARG = r"\b{}=([^\W\d]\w*)\s*[,)]"
 _ASSIGNED = re.compile(r"\s*[^\W\d]\w*\s*\+?=\s*\[?([^\W\d]\w*)\]?\s*$")
 
 
+_UNSET = object()  # an app not looked up yet (None is an answer: a built-in)
+
 class Context:
     """What describing one seed needs: its actions, code lines, names and block tree."""
 
@@ -60,11 +62,10 @@ class Context:
 
     def app(self, i: int) -> str | None:
         """``app_name`` of action ``i``, once (comments, plan and query each ask)."""
-        try:
-            return self._apps[i]
-        except KeyError:
+        got = self._apps.get(i, _UNSET)  # not try/except: every action misses once
+        if got is _UNSET:
             got = self._apps[i] = app_name(self.actions[i])
-            return got
+        return got  # type: ignore[return-value]
 
     def _variable_names(self) -> dict[str, str]:
         """Named variable -> its name in code, read off the code lines of Set/Add to Variable."""
@@ -90,11 +91,10 @@ class Context:
     def name_of(self, i: int) -> str:
         """``human_name`` of action ``i``'s API, once per API."""
         ident = self.actions[i].identifier
-        try:
-            return self._names[ident]
-        except KeyError:
+        got = self._names.get(ident)
+        if got is None:
             got = self._names[ident] = human_name(ident, self.apis.get(ident))
-            return got
+        return got
 
     # values -------------------------------------------------------------------------------------
 

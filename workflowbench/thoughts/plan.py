@@ -9,6 +9,7 @@ step, ``MAX_NESTING`` levels.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -96,6 +97,14 @@ def _short(identifier: str) -> str | None:
     return identifier[len(BUILTIN_PREFIX):] if identifier.startswith(BUILTIN_PREFIX) else None
 
 
+@functools.lru_cache(maxsize=8192)  # asked several times per action
+def _kind(identifier: str) -> str:
+    short = _short(identifier)
+    if short is None:
+        return "app"
+    return _KIND_OF.get(short, "other")
+
+
 def _is_note(c: Commenter, node: Node) -> bool:
     return isinstance(node, Leaf) and c.actions[node.index].identifier == COMMENT
 
@@ -118,11 +127,7 @@ class Planner:
         self.c = c
 
     def kind(self, i: int) -> str:
-        a = self.c.actions[i]
-        short = _short(a.identifier)
-        if short is None:
-            return "app"
-        return _KIND_OF.get(short, "other")
+        return _kind(self.c.actions[i].identifier)
 
     def groups(self, nodes: list[Node]) -> list[Block | list[Leaf]]:
         """Blocks, and runs of up to ``RUN`` plain actions of one kind."""
