@@ -333,6 +333,7 @@ class _Builder:
         self.used: Counter[str] = Counter()  # seed sample ids drawn on
         self.reused: Counter[tuple[str, int]] = Counter()  # (seed, index) of each fragment and stretch used
         self.schema_made: set[int] = set()  # id() of the plists made from a schema (alive while building)
+        self.spent: set[str] = set()  # seeds whose every stretch is used (uses never come back)
 
     @cached_property
     def example_apis(self) -> list[str]:
@@ -409,8 +410,12 @@ class _Builder:
         drawn = sorted(set(self.used) - set(examples))
         self.rng.shuffle(drawn)
         for sid in examples + drawn:
+            if sid in self.spent:
+                continue
             runs = [r for r in self.lib.stretches(sid) if not self.reused.get((sid, -1 - r[0]))]
-            if runs:
+            if not runs:
+                self.spent.add(sid)
+            else:
                 start, raws = runs[self.rng.randrange(len(runs))]
                 self.used[sid] += 1
                 self.reused[(sid, -1 - start)] += 1
