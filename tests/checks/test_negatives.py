@@ -81,6 +81,17 @@ def test_each_corruption_labels_its_step_its_dependents_and_nothing_else(catalog
     assert negatives(CODE, catalog, "s") == negatives(CODE, catalog, "s")  # the same every run
 
 
+def test_a_wrong_api_is_drawn_from_the_catalog_it_is_given(catalog: Catalog) -> None:
+    # the swap choices are kept for the last catalog seen: another catalog must not get them
+    assert negatives(CODE, catalog, "s", ("wrong-api",))
+    used = {"is_workflow_actions_getbatterylevel", "is_workflow_actions_gettext", "is_workflow_actions_getclipboard",
+            "is_workflow_actions_showresult"}
+    narrow = Catalog(catalog.apis, catalog.docs, {f: i for f, i in catalog.functions.items() if f in used})
+    [n] = negatives(CODE, narrow, "s", ("wrong-api",))
+    swapped = n.code.splitlines()[n.labels[n.position].line - 1]
+    assert swapped.split("(")[0].split("= ")[-1] in used
+
+
 def test_the_stage_writes_negatives_apart_from_the_samples(warehouse: Path) -> None:
     run_stage(THOUGHTS, warehouse, ThoughtsSettings())
     run_stage(MIN_ACTIONS, warehouse, MinActionsSettings())

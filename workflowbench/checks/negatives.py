@@ -17,7 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..code.from_code import from_code
+from ..code.from_code import _collector_paused, from_code
 from ..code.syntax import parse
 from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.errors import ShortcutError
@@ -40,16 +40,34 @@ class Negative:
     labels: tuple[Label, ...]
 
 
-def _statements(code: str, catalog: Catalog) -> list[tuple[ast.stmt, ast.Call]]:
-    """Single-line statements that are one catalog action call (``x = f(...)`` or ``f(...)``)."""
+def _statements(code: str, catalog: Catalog, tree: ast.Module | None = None) -> list[tuple[ast.stmt, ast.Call]]:
+    """Single-line statements that are one catalog action call (``x = f(...)`` or ``f(...)``).
+    ``tree``: ``parse(code)``, when the caller has it."""
     out = []
-    for node in ast.walk(parse(code)):  # statements only: the calls are what they hold
+    for node in ast.walk(parse(code) if tree is None else tree):  # statements only: the calls are what they hold
         if isinstance(node, (ast.Assign, ast.Expr)) and node.lineno == node.end_lineno:
             call = node.value
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in catalog.functions \
                     and catalog.functions[call.func.id] not in BLOCK_ACTIONS:  # a block's end is not a step to swap
                 out.append((node, call))
     return sorted(out, key=lambda p: p[0].lineno)
+
+
+_SWAPS: list[tuple[Catalog, tuple[list[str], dict[str, list[str]]]]] = []  # the last catalog's
+
+
+def _swaps(catalog: Catalog) -> tuple[list[str], dict[str, list[str]]]:
+    """The function names a call may be swapped to (catalog APIs, no block actions), sorted: all of
+    them, and by app. Worked out once per catalog rather than per sample: a batch shares one."""
+    for held, swaps in _SWAPS:
+        if held is catalog:
+            return swaps
+    everything = sorted(f for f, i in catalog.functions.items() if i in catalog.apis and i not in BLOCK_ACTIONS)
+    by_app: dict[str, list[str]] = {}
+    for f in everything:  # still sorted
+        by_app.setdefault(catalog.apis[catalog.functions[f]].app, []).append(f)
+    _SWAPS[:] = [(catalog, (everything, by_app))]
+    return everything, by_app
 
 
 def _replace(lines: list[str], line: int, start: int, end: int, text: str) -> str:
@@ -72,12 +90,11 @@ def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random,
         assert isinstance(func, ast.Name)
         ident = catalog.functions[func.id]
         if kind == "wrong-api":
-            usable = {f: i for f, i in catalog.functions.items() if i != ident and i in catalog.apis
-                      and i not in BLOCK_ACTIONS}
-            others = sorted(f for f, i in usable.items() if catalog.apis[i].app == catalog.apis[ident].app) \
-                or sorted(usable)
-            if not others:
+            everything, by_app = _swaps(catalog)
+            usable = [f for f in everything if catalog.functions[f] != ident]
+            if not usable:
                 continue
+            others = [f for f in by_app.get(catalog.apis[ident].app, ()) if catalog.functions[f] != ident] or usable
             swapped = _replace(lines, func.lineno, func.col_offset, func.end_col_offset or 0, rng.choice(others))
             return swapped, node.lineno
         if kind == "missing-parameter":
@@ -118,10 +135,18 @@ def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random,
 
 
 def negatives(code: str, catalog: Catalog, sample_id: str, kinds: Sequence[str] = KINDS) -> list[Negative]:
+    # Each kind parses and reads a whole copy of the code: the collector is off meanwhile, as in
+    # from_code, since the trees hold no cycles and collections would walk them over and over.
+    with _collector_paused():
+        return _negatives(code, catalog, sample_id, kinds)
+
+
+def _negatives(code: str, catalog: Catalog, sample_id: str, kinds: Sequence[str]) -> list[Negative]:
     out: list[Negative] = []
     kept: list[Label] | None = None  # the original's labels, which the untouched steps keep
     try:
-        statements = _statements(code, catalog)
+        original = parse(code)
+        statements = _statements(code, catalog, original)
     except (SyntaxError, ValueError, RecursionError):
         return out
     for kind in kinds:
@@ -144,7 +169,7 @@ def negatives(code: str, catalog: Catalog, sample_id: str, kinds: Sequence[str] 
             continue
         if kept is None:
             try:
-                kept = step_labels(from_code(code, functions=catalog.functions), catalog)
+                kept = step_labels(from_code(code, functions=catalog.functions, tree=original), catalog)
             except (ShortcutError, SyntaxError, RecursionError):
                 return out
         if len(wf.actions) != len(kept) + (kind == "redundant-step"):  # the corruption changed more than a step
