@@ -42,14 +42,17 @@ def _tokens(code: str, pos: int, out: list[tuple[str, str]], until_brace: bool =
     """Tokens of ``code`` from ``pos`` appended to ``out``; with ``until_brace``, up to the ``}``
     that closes an f-string's expression (returns the position after it)."""
     depth = 0
-    search = _TOKENS.search
+    # A scanner goes on from its last match by itself: no position to pass per token. It starts
+    # again after an f-string, which is read by its own pattern.
+    search = _TOKENS.scanner(code, pos).search
+    append = out.append
     while True:
-        m = search(code, pos)
+        m = search()
         if m is None:
             if until_brace:
                 raise _Unbalanced("an f-string expression never closed")
             return len(code)
-        kind, text, pos = m.lastgroup, m.group(), m.end()
+        kind, text = m.lastgroup, m.group()
         if kind == "o":
             if text in _QUOTES:  # a quote no string regex matched: never closed
                 raise _Unbalanced("a string never closed")
@@ -57,14 +60,14 @@ def _tokens(code: str, pos: int, out: list[tuple[str, str]], until_brace: bool =
                 depth += 1
             elif text in _CLOSE:
                 if until_brace and depth == 0 and text == "}":
-                    return pos
+                    return m.end()
                 depth -= 1
         elif kind == "f":
-            pos = _fstring(code, text, pos, out)
+            search = _TOKENS.scanner(code, _fstring(code, text, m.end(), out)).search
             continue
         elif kind == "c":
             continue
-        out.append((kind or "", text))
+        append((kind or "", text))
 
 
 def _fstring(code: str, opener: str, pos: int, out: list[tuple[str, str]]) -> int:
@@ -130,7 +133,8 @@ def shingles(text: str, size: int) -> list[str]:
     tokens = TOKEN.findall(text)
     if len(tokens) <= size:
         return [" ".join(tokens)] if tokens else []
-    return [" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)]
+    # each window as a tuple from zip rather than a fresh slice: the same shingles, less copying
+    return list(map(" ".join, zip(*(tokens[k:] for k in range(size)))))
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,10 @@ def contaminated(members: Sequence[Member], assigned: Mapping[str, Assigned], th
     training: list[tuple[str, RMinHash]] = []
     for m in members:
         split = assigned[m.sample_id].split
+        if split == "excluded":  # compared with nothing: its code is not read
+            continue
         text = canonical(m.code)
-        if text is None or split == "excluded":
+        if text is None:
             continue
         [mh] = RMinHash.from_token_sets([shingles(text, shingle)], num_perm=num_perm, seed=SEED)
         if split in HELD_OUT:
