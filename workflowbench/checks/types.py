@@ -45,8 +45,10 @@ def direct_reference(raw: Any) -> dict[str, Any] | None:
     return None
 
 
-def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec]) -> dict[int, str]:
-    """Action position -> why its first wrong-typed parameter is wrong."""
+def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec], params: Sequence[Mapping[str, Any]] | None = None
+                ) -> dict[int, str]:
+    """Action position -> why its first wrong-typed parameter is wrong. ``params``: each action's
+    parameters as plist values (``dump_value``), when the caller has them."""
     made: dict[str, int] = {}
     out: dict[int, str] = {}
     for i, action in enumerate(wf.actions):
@@ -55,7 +57,7 @@ def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec]) -> dict[int, str]:
             types = {p[0]: p[1] for p in api.params}
             for key, value in action.parameters.items():
                 if types.get(key) not in (None, "string", "unknown", "object", "list", "file"):
-                    ref = direct_reference(dump_value(value))
+                    ref = direct_reference(dump_value(value) if params is None else params[i][key])
                     problem = _judge(ref, types[key], made, wf, apis) if ref is not None else None
                     if problem:
                         out[i] = f"{key}: {problem}"

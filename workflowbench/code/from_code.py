@@ -885,6 +885,8 @@ def _collector_paused() -> Iterator[None]:
 _pause_lock = threading.Lock()
 _paused = 0  # reads under way in this process
 _resume = False  # whether the collector was on when the first of them began
+# For callers that keep a code's trees beyond the read (the rules stage checks a sample with them).
+collector_paused = _collector_paused
 
 
 def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str] | None = None,
