@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import RAW
 from workflowbench.checks.labels import step_labels
 from workflowbench.checks.lines import action_lines
-from workflowbench.checks.rules import RULES, Bounds, Catalog, read
+from workflowbench.checks.rules import BASE64_RUN, BLOB_CHARS, RULES, Bounds, Catalog, read
 from workflowbench.checks.types import wrong_types
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
@@ -87,6 +87,11 @@ def test_each_rule_drops_with_its_reason(catalog: Catalog, rule: str, row: dict[
     got = verdict(rule, catalog, row)
     assert isinstance(got, Drop) and got.reason == reason, got
     assert verdict(rule, catalog, sample()) is None
+
+
+def test_a_blob_is_never_shorter_than_the_words_looked_at() -> None:
+    assert BASE64_RUN.search("QUJD" * (BLOB_CHARS // 4) + "==")
+    assert not BASE64_RUN.search("A" * (BLOB_CHARS - 1) + "==")
 
 
 def test_a_text_that_ends_in_b_is_no_byte_literal(catalog: Catalog) -> None:

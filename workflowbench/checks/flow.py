@@ -76,8 +76,9 @@ def data_flow(wf: Workflow, params: Sequence[Mapping[str, Any]] | None = None) -
                 elif kind not in ALWAYS:
                     undefined.append(f"{kind or 'untyped'} reference")
         out.append(Step(i, frozenset(uses), tuple(dict.fromkeys(undefined))))
-        if action.uuid:
-            producers[action.uuid] = i
+        output = action.uuid
+        if output:
+            producers[output] = i
         if action.identifier in SETTERS:
             name = action.parameters.get("WFVariableName")
             if isinstance(name, str):
@@ -104,9 +105,10 @@ def plist_references(value: object) -> list[tuple[str | None, str | None, str | 
             kind = v.get("Type")
             if isinstance(kind, str) and ("OutputUUID" in v or "VariableName" in v or kind in ALWAYS):
                 out.append((kind, _text(v.get("OutputUUID")), _text(v.get("OutputName")), _text(v.get("VariableName"))))
-                stack.extend(x for k, x in v.items() if k == "Aggrandizements")
+                if "Aggrandizements" in v:
+                    stack.append(v["Aggrandizements"])
                 continue
-            stack.extend(reversed(list(v.values())))
+            stack.extend(reversed(v.values()))
         elif isinstance(v, list):
             stack.extend(reversed(v))
     return out

@@ -48,19 +48,27 @@ def _calls(node: ast.AST, is_action: Callable[[str], bool]) -> int:
     """Actions called inside an expression (an inline action runs before the one that uses it)."""
     n = 0
     stack = [node]
-    while stack:  # the nodes ast.walk finds, but names, constants and contexts, which hold no call
+    while stack:  # the nodes ast.walk finds, but below names, constants and contexts (no call there)
         sub = stack.pop()
-        if type(sub) is ast.Call and type(sub.func) is ast.Name:
-            name = sub.func.id
-            n += bool(sub.args) if name == "input" else is_action(name)  # input('prompt') asks; input() is a value
-        for field in _fields(type(sub)):
-            child = getattr(sub, field, None)
-            if type(child) is list:
-                for c in child:
-                    if isinstance(c, ast.AST) and type(c) not in _LEAVES:
-                        stack.append(c)
-            elif isinstance(child, ast.AST) and type(child) not in _LEAVES:
-                stack.append(child)
+        kind = type(sub)
+        if kind is ast.Call:  # the frequent nodes first, their children by name
+            func = sub.func
+            if type(func) is ast.Name:
+                name = func.id
+                n += bool(sub.args) if name == "input" else is_action(name)  # input('prompt') asks; input() is a value
+            else:
+                stack.append(func)
+            stack.extend(sub.args)
+            stack.extend(sub.keywords)
+        elif kind is ast.keyword:
+            stack.append(sub.value)
+        elif kind not in _LEAVES:
+            for field in _fields(kind):
+                child = getattr(sub, field, None)
+                if type(child) is list:
+                    stack.extend(c for c in child if isinstance(c, ast.AST))
+                elif isinstance(child, ast.AST):
+                    stack.append(child)
     return n
 
 

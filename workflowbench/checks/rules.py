@@ -45,6 +45,7 @@ PLACEHOLDER = re.compile(r"<(?:base64 |data URL: )?[\w .+/-]{1,40}, [\d,.]+ (?:b
 # A b' or b" that no word character or quote comes right before: maybe a byte literal. (The look
 # behind comes after the b, so the search skips from b to b instead of trying every position.)
 BYTES_PREFIX = re.compile(r"b(?<![\w'\"]b)['\"]")
+BLOB_CHARS = 200  # the fewest characters BASE64_RUN matches (none of them a space)
 CHARS_PER_TOKEN = 4
 
 
@@ -246,8 +247,14 @@ def no_placeholders(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Seque
         return Drop("placeholder", found.group()[:80])
     if BYTES_PREFIX.search(code) and _has_bytes(code, s.tree):  # not "'!b'" in a comment
         return Drop("blob", "a byte literal")
-    run = BASE64_RUN.search(code)
+    run = BASE64_RUN.search(code) if _has_long_word(code) else None
     return Drop("blob", f"{len(run.group())} characters of base64") if run else None
+
+
+def _has_long_word(code: str) -> bool:
+    """Whether some run of characters with no space between them is long enough to be a base64
+    blob: the blob search tries every position of a code, and most codes have no such run."""
+    return max(map(len, code.split()), default=0) >= BLOB_CHARS
 
 
 @_needs_workflow

@@ -51,10 +51,13 @@ def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec], params: Sequence[Mapp
     parameters as plist values (``dump_value``), when the caller has them."""
     made: dict[str, int] = {}
     out: dict[int, str] = {}
+    typing: dict[str, dict[Any, Any]] = {}  # identifier -> its parameters' types (a workflow repeats its APIs)
     for i, action in enumerate(wf.actions):
         api = apis.get(action.identifier)
         if api is not None and action.parameters:
-            types = {p[0]: p[1] for p in api.params}
+            types = typing.get(action.identifier)
+            if types is None:
+                types = typing[action.identifier] = {p[0]: p[1] for p in api.params}
             for key, value in action.parameters.items():
                 if types.get(key) not in (None, "string", "unknown", "object", "list", "file"):
                     ref = direct_reference(dump_value(value) if params is None else params[i][key])
@@ -62,8 +65,9 @@ def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec], params: Sequence[Mapp
                     if problem:
                         out[i] = f"{key}: {problem}"
                         break
-        if action.uuid:
-            made[action.uuid] = i
+        uuid = action.uuid
+        if uuid:
+            made[uuid] = i
     return out
 
 

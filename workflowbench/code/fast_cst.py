@@ -28,9 +28,12 @@ class Uncovered(Exception):
     """The code holds a form this module does not build: read it with libcst."""
 
 
-# One string literal, prefix and quotes included (implicit concatenation does not match).
-_LITERAL = re.compile(r"""[A-Za-z]{0,2}(?:'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\""""
-                      r"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""", re.S)
+# One string literal, prefix and quotes included (implicit concatenation does not match). Each body
+# is "plain characters, then (an escape or a lone quote, then plain characters) repeated": the
+# same strings as (plain | escape | lone quote)*, matched a run at a time instead of a character.
+_LITERAL = re.compile(r"""[A-Za-z]{0,2}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
+                      r"""|\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\""""
+                      r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")""", re.S)
 # What may follow a simple statement on its last line: a semicolon, a comment.
 _AFTER_STATEMENT = re.compile(r"[ ;]*(?:#.*)?")
 _AFTER_COLON = re.compile(r" *(?:#.*)?")
