@@ -40,7 +40,8 @@ def data_flow(wf: Workflow, params: Sequence[Mapping[str, Any]] | None = None) -
     if params is None:
         params = [{k: dump_value(v) for k, v in a.parameters.items()} for a in wf.actions]
     producers: dict[str, int] = {}  # output UUID -> position
-    later = {a.uuid: i for i, a in enumerate(wf.actions) if a.uuid}
+    uuids = [a.uuid for a in wf.actions]
+    later = {u: i for i, u in enumerate(uuids) if u}
     variables: dict[str, set[int]] = {}  # name -> the setters so far
     loops: list[tuple[str | None, int]] = []  # open Repeat blocks: (group, start position)
     out = []
@@ -76,7 +77,7 @@ def data_flow(wf: Workflow, params: Sequence[Mapping[str, Any]] | None = None) -
                 elif kind not in ALWAYS:
                     undefined.append(f"{kind or 'untyped'} reference")
         out.append(Step(i, frozenset(uses), tuple(dict.fromkeys(undefined))))
-        output = action.uuid
+        output = uuids[i]
         if output:
             producers[output] = i
         if action.identifier in SETTERS:

@@ -67,7 +67,7 @@ def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None =
             reason = f"wrong-type: {typed[i]}"
         elif failed and (key := _key(action, facts.params[i])) in failed:
             reason = "repeats-a-wrong-step"
-        if reason is None:
+        if reason is None and wrong:
             bad = sorted(u for u in steps[i].uses if u in wrong)
             if bad:
                 reason = f"depends-on-wrong-step: {bad[0]}"

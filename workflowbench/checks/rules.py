@@ -253,8 +253,10 @@ def no_placeholders(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Seque
 
 def _has_long_word(code: str) -> bool:
     """Whether some run of characters with no space between them is long enough to be a base64
-    blob: the blob search tries every position of a code, and most codes have no such run."""
-    return max(map(len, code.split()), default=0) >= BLOB_CHARS
+    blob: the blob search tries every position of a code, and most codes have no such run. Only a
+    line that long can hold one."""
+    return any(max(map(len, line.split()), default=0) >= BLOB_CHARS
+               for line in code.split("\n") if len(line) >= BLOB_CHARS)
 
 
 @_needs_workflow
