@@ -37,10 +37,10 @@ def action_lines(code: str, count: int, is_action: Callable[[str], bool], tree: 
             return [None] * count
     out: list[int] = []
     _body(tree.body, out, is_action)
-    notes = [n for n, line in enumerate(code.splitlines(), start=1) if COMMENT_ACTION.match(line)] \
-        if "# '''" in code else []  # none without the marker: no need to look line by line
-    if notes:  # comment actions sit on lines of their own, in order among the statements
-        out = sorted(out + notes)
+    if "# '''" in code:  # no comment action without its marker: no need to look line by line
+        notes = [n for n, line in enumerate(code.splitlines(), start=1) if COMMENT_ACTION.match(line)]
+        if notes:  # comment actions sit on lines of their own, in order among the statements
+            out = sorted(out + notes)
     return list(out) if len(out) == count else [None] * count
 
 

@@ -51,13 +51,13 @@ def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec], params: Sequence[Mapp
     parameters as plist values (``dump_value``), when the caller has them."""
     made: dict[str, int] = {}
     out: dict[int, str] = {}
-    typing: dict[str, dict[Any, Any]] = {}  # identifier -> its parameters' types (a workflow repeats its APIs)
+    param_types: dict[str, dict[Any, Any]] = {}  # identifier -> its parameters' types (a workflow repeats its APIs)
     for i, action in enumerate(wf.actions):
         api = apis.get(action.identifier)
         if api is not None and action.parameters:
-            types = typing.get(action.identifier)
+            types = param_types.get(action.identifier)
             if types is None:
-                types = typing[action.identifier] = {p[0]: p[1] for p in api.params}
+                types = param_types[action.identifier] = {p[0]: p[1] for p in api.params}
             for key, value in action.parameters.items():
                 if types.get(key) not in (None, "string", "unknown", "object", "list", "file"):
                     ref = direct_reference(dump_value(value) if params is None else params[i][key])
@@ -65,9 +65,9 @@ def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec], params: Sequence[Mapp
                     if problem:
                         out[i] = f"{key}: {problem}"
                         break
-        uuid = action.uuid
-        if uuid:
-            made[uuid] = i
+        output = action.uuid
+        if output:
+            made[output] = i
     return out
 
 

@@ -157,7 +157,7 @@ class Builder:
         self.lines.pop()  # code ends with a newline
         # ast columns are UTF-8 offsets: up to a line's first other character, they are its indices
         self.ascii_head = [len(line) if line.isascii() else _NOT_ASCII.search(line).start()  # type: ignore[union-attr]
-                      for line in self.lines]
+                           for line in self.lines]
         self.encoded: dict[int, bytes] = {}  # line number -> the line in UTF-8, for columns past that
         self.sources: dict[int, Any] = {}  # id(libcst node) -> its source text, or the ast node to cut it from
         self.constants: dict[int, list[Any]] = {}  # id(f-string node) -> its literal parts, as ast read them
