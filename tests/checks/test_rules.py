@@ -4,22 +4,27 @@ cannot be checked says unknown; labels propagate along the data flow and nowhere
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import RAW
 from workflowbench.checks.labels import step_labels
 from workflowbench.checks.lines import action_lines
-from workflowbench.checks.rules import RULES, Bounds, Catalog, read
+from workflowbench.checks.rules import BASE64_RUN, BLOB_CHARS, RULES, Bounds, Catalog, read
 from workflowbench.checks.types import wrong_types
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
 from workflowbench.stages.gate import Drop, Unknown
 from workflowbench.stages.ingest import INGEST, IngestSettings
-from workflowbench.stages.rules import load_catalog
+from workflowbench.stages.rules import load_catalog, shared_catalog
 from workflowbench.synth.offline import ApiSpec
 from workflowbench.warehouse.reader import ShardReader
+from workflowbench.warehouse.shards import parts_dir
 
 GOOD = """# Get the battery level
 battery = is_workflow_actions_getbatterylevel()
@@ -29,11 +34,16 @@ is_workflow_actions_showresult(Text=f'Battery: {battery}')
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("rules") / "w.duckdb"
     run_stage(INGEST, target, IngestSettings(sources=(str(RAW),)))
     run_stage(CATALOG, target, CatalogSettings())
-    return load_catalog(ShardReader(target))
+    return target
+
+
+@pytest.fixture(scope="module")
+def catalog(warehouse: Path) -> Catalog:
+    return load_catalog(ShardReader(warehouse))
 
 
 def sample(code: str = GOOD, query: str = "Tell me how much battery my phone has left.",
@@ -77,6 +87,11 @@ def test_each_rule_drops_with_its_reason(catalog: Catalog, rule: str, row: dict[
     got = verdict(rule, catalog, row)
     assert isinstance(got, Drop) and got.reason == reason, got
     assert verdict(rule, catalog, sample()) is None
+
+
+def test_a_blob_is_never_shorter_than_the_words_looked_at() -> None:
+    assert BASE64_RUN.search("QUJD" * (BLOB_CHARS // 4) + "==")
+    assert not BASE64_RUN.search("A" * (BLOB_CHARS - 1) + "==")
 
 
 def test_a_text_that_ends_in_b_is_no_byte_literal(catalog: Catalog) -> None:
@@ -128,6 +143,18 @@ def test_a_wrong_step_its_dependents_and_an_independent_step(catalog: Catalog) -
     assert notified.workflow is not None
     [bad] = step_labels(notified.workflow, catalog)
     assert bad.label == -1 and bad.reason.startswith("invalid-parameter: WFNotificationActionSound")
+
+
+def test_a_step_that_repeats_a_wrong_one_is_wrong(catalog: Catalog) -> None:
+    code = ("# Show the text, before it is made\nis_workflow_actions_showresult(Text=f'{text}')\n"
+            "# Make the text\ntext = is_workflow_actions_gettext(WFTextActionText='Hi')\n"
+            "# Show it again\nis_workflow_actions_showresult(Text=f'{text}')\n")
+    subject = read(sample(code), catalog)
+    assert subject.workflow is not None
+    labels = step_labels(subject.workflow, catalog, facts=subject.facts)
+    assert [(lb.label, lb.reason.split(":")[0]) for lb in labels] == [
+        (-1, "undefined-reference"), (1, "ok"), (-1, "repeats-a-wrong-step")]
+    assert labels == step_labels(subject.workflow, catalog)  # the rules' facts or its own: the same labels
 
 
 def test_unused_outputs_and_comments_are_neutral_and_lines_follow_blocks(catalog: Catalog) -> None:
@@ -192,3 +219,20 @@ def test_wrong_typed_values_are_dropped_and_labelled_with_their_dependents(catal
         1: "unit: takes enum, given image from action 0"}
     assert wrong_types(read(sample("# Level\nlevel = is_workflow_actions_getbatterylevel()\n# Add\n"
                                    "com_example_Calc_AddIntent(amount=level)\n"), typed).workflow, typed.apis) == {}
+
+
+def test_the_shared_catalog_is_read_again_when_its_files_change(warehouse: Path, tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    shutil.copytree(parts_dir(warehouse), parts_dir(target))
+    first = shared_catalog(ShardReader(target))
+    assert shared_catalog(ShardReader(target)) is first  # the next batch's reader: the same files
+    [apis] = ShardReader(target).files("apis")
+    table = pq.read_table(apis)
+    gone = table.column("identifier")[0].as_py()
+    pq.write_table(table.slice(1), tmp_path / "apis.parquet")  # the shard rewritten under its own name
+    os.replace(tmp_path / "apis.parquet", apis)
+    changed = shared_catalog(ShardReader(target))
+    assert gone in first.apis and gone not in changed.apis
+    assert changed.apis == load_catalog(ShardReader(target)).apis
+    other = shared_catalog(ShardReader(warehouse))  # another warehouse: its own catalog
+    assert other is not changed and gone in other.apis

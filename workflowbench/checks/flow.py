@@ -13,7 +13,9 @@ file says the action uses it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..shortcut.model import Workflow
 from ..shortcut.values import dump_value
@@ -32,23 +34,14 @@ class Step:
     undefined: tuple[str, ...]  # what it refers to that nothing before it defines
 
 
-_LAST: tuple[Workflow, list[Step]] | None = None  # the rules and the step labels ask about one workflow
-
-
-def data_flow(wf: Workflow) -> list[Step]:
-    """The steps of ``wf`` (the last workflow's are remembered: several checks ask in turn)."""
-    global _LAST
-    last = _LAST
-    if last is not None and last[0] is wf:
-        return last[1]
-    steps = _data_flow(wf)
-    _LAST = wf, steps
-    return steps
-
-
-def _data_flow(wf: Workflow) -> list[Step]:
+def data_flow(wf: Workflow, params: Sequence[Mapping[str, Any]] | None = None) -> list[Step]:
+    """The steps of ``wf``. ``params``: each action's parameters as plist values (``dump_value``),
+    when the caller has them."""
+    if params is None:
+        params = [{k: dump_value(v) for k, v in a.parameters.items()} for a in wf.actions]
     producers: dict[str, int] = {}  # output UUID -> position
-    later = {a.uuid: i for i, a in enumerate(wf.actions) if a.uuid}
+    uuids = [a.uuid for a in wf.actions]
+    later = {u: i for i, u in enumerate(uuids) if u}
     variables: dict[str, set[int]] = {}  # name -> the setters so far
     loops: list[tuple[str | None, int]] = []  # open Repeat blocks: (group, start position)
     out = []
@@ -57,10 +50,10 @@ def _data_flow(wf: Workflow) -> list[Step]:
             _close(loops, action.group)
         uses: set[int] = set()
         undefined: list[str] = []
-        for key, value in action.parameters.items():
-            if key in ("UUID", "GroupingIdentifier"):
-                continue
-            for kind, uuid, label, name in references(value):
+        for key, value in params[i].items():
+            if key in ("UUID", "GroupingIdentifier") or not isinstance(value, (dict, list)):
+                continue  # a plain value refers to nothing
+            for kind, uuid, label, name in plist_references(value):
                 if kind == "ActionOutput":
                     at = producers.get(uuid or "")
                     if at is None:
@@ -84,8 +77,9 @@ def _data_flow(wf: Workflow) -> list[Step]:
                 elif kind not in ALWAYS:
                     undefined.append(f"{kind or 'untyped'} reference")
         out.append(Step(i, frozenset(uses), tuple(dict.fromkeys(undefined))))
-        if action.uuid:
-            producers[action.uuid] = i
+        output = uuids[i]
+        if output:
+            producers[output] = i
         if action.identifier in SETTERS:
             name = action.parameters.get("WFVariableName")
             if isinstance(name, str):
@@ -99,17 +93,23 @@ def references(value: object) -> list[tuple[str | None, str | None, str | None, 
     """(type, output UUID, output name, variable name) of every reference in a parameter value: the
     parsed attachments, and raw reference dictionaries wherever they sit (a quantity's magnitude,
     a dictionary left unparsed), found in the value's plist form."""
+    return plist_references(dump_value(value))
+
+
+def plist_references(value: object) -> list[tuple[str | None, str | None, str | None, str | None]]:
+    """``references`` of a value already in its plist form (``dump_value``)."""
     out = []
-    stack: list[object] = [dump_value(value)]
+    stack: list[object] = [value]
     while stack:
         v = stack.pop()
         if isinstance(v, dict):
             kind = v.get("Type")
             if isinstance(kind, str) and ("OutputUUID" in v or "VariableName" in v or kind in ALWAYS):
                 out.append((kind, _text(v.get("OutputUUID")), _text(v.get("OutputName")), _text(v.get("VariableName"))))
-                stack.extend(x for k, x in v.items() if k == "Aggrandizements")
+                if "Aggrandizements" in v:
+                    stack.append(v["Aggrandizements"])
                 continue
-            stack.extend(reversed(list(v.values())))
+            stack.extend(reversed(v.values()))
         elif isinstance(v, list):
             stack.extend(reversed(v))
     return out

@@ -16,10 +16,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..shortcut.model import Workflow, canonical
-from .flow import data_flow
-from .rules import Catalog
-from .types import wrong_types
+from ..shortcut.model import Action, Workflow, canonical
+from .rules import Catalog, Facts, facts_of
 
 NO_EFFECT = frozenset({"is.workflow.actions.comment", "is.workflow.actions.nothing"})
 IGNORED = frozenset({"UUID", "GroupingIdentifier", "CustomOutputName"})
@@ -34,15 +32,20 @@ class Label:
     source: str = "static"
 
 
-def _key(params: dict[str, object], identifier: str) -> str:
-    return identifier + json.dumps(canonical({k: v for k, v in params.items() if k not in IGNORED}),
-                                   sort_keys=True, default=str)
+def _key(action: Action, params: dict[str, object]) -> str:
+    """The action's identifier and parameters as text (``params``: its parameters dumped)."""
+    given = params if action.has_parameters else {}
+    return action.identifier + json.dumps(canonical({k: v for k, v in given.items() if k not in IGNORED}),
+                                          sort_keys=True, default=str)
 
 
-def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None = None) -> list[Label]:
-    steps = data_flow(wf)
-    errors = catalog.parameter_errors(wf)
-    typed = wrong_types(wf, catalog.apis)
+def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None = None,
+                facts: Facts | None = None) -> list[Label]:
+    """A label per action. ``facts``: the rules' ``Facts`` of ``wf``, when the caller has them."""
+    facts = facts_of(wf, catalog, facts)
+    steps = facts.flow
+    errors = facts.errors
+    typed = facts.typed
     referenced: set[int] = set()
     for step in steps:
         referenced |= step.uses
@@ -52,7 +55,7 @@ def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None =
     last = len(wf.actions) - 1
     for i, action in enumerate(wf.actions):
         line = lines[i] if lines is not None and i < len(lines) else None
-        key = _key(action.to_plist().get("WFWorkflowActionParameters") or {}, action.identifier)
+        key = None  # the step's parameters as text: only needed once a step was wrong
         reason = None
         if action.identifier not in catalog.apis:
             reason = "unknown-api"
@@ -62,15 +65,15 @@ def step_labels(wf: Workflow, catalog: Catalog, lines: list[int | None] | None =
             reason = f"undefined-reference: {steps[i].undefined[0]}"
         elif i in typed:
             reason = f"wrong-type: {typed[i]}"
-        elif key in failed:
+        elif failed and (key := _key(action, facts.params[i])) in failed:
             reason = "repeats-a-wrong-step"
-        if reason is None:
+        if reason is None and wrong:
             bad = sorted(u for u in steps[i].uses if u in wrong)
             if bad:
                 reason = f"depends-on-wrong-step: {bad[0]}"
         if reason is not None:
             wrong[i] = reason
-            failed.add(key)
+            failed.add(key or _key(action, facts.params[i]))
             out.append(Label(i, line, -1, reason[:300]))
             continue
         api = catalog.apis[action.identifier]

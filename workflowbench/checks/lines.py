@@ -8,6 +8,7 @@ block's end on its last line. When the count differs from the workflow's, the li
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -36,20 +37,47 @@ def action_lines(code: str, count: int, is_action: Callable[[str], bool], tree: 
             return [None] * count
     out: list[int] = []
     _body(tree.body, out, is_action)
-    notes = [n for n, line in enumerate(code.splitlines(), start=1) if COMMENT_ACTION.match(line)]
-    if notes:  # comment actions sit on lines of their own, in order among the statements
-        out = sorted(out + notes)
+    if "# '''" in code:  # no comment action without its marker: no need to look line by line
+        notes = [n for n, line in enumerate(code.splitlines(), start=1) if COMMENT_ACTION.match(line)]
+        if notes:  # comment actions sit on lines of their own, in order among the statements
+            out = sorted(out + notes)
     return list(out) if len(out) == count else [None] * count
 
 
 def _calls(node: ast.AST, is_action: Callable[[str], bool]) -> int:
     """Actions called inside an expression (an inline action runs before the one that uses it)."""
     n = 0
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
-            name = sub.func.id
-            n += bool(sub.args) if name == "input" else is_action(name)  # input('prompt') asks; input() is a value
+    stack = [node]
+    while stack:  # the nodes ast.walk finds, but below names, constants and contexts (no call there)
+        sub = stack.pop()
+        kind = type(sub)
+        if kind is ast.Call:  # the frequent nodes first, their children by name
+            func = sub.func
+            if type(func) is ast.Name:
+                name = func.id
+                n += bool(sub.args) if name == "input" else is_action(name)  # input('prompt') asks; input() is a value
+            else:
+                stack.append(func)
+            stack.extend(sub.args)
+            stack.extend(sub.keywords)
+        elif kind is ast.keyword:
+            stack.append(sub.value)
+        elif kind not in _LEAVES:
+            for field in _fields(kind):
+                child = getattr(sub, field, None)
+                if type(child) is list:
+                    stack.extend(c for c in child if isinstance(c, ast.AST))
+                elif isinstance(child, ast.AST):
+                    stack.append(child)
     return n
+
+
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del})
+
+
+@functools.cache
+def _fields(kind: type) -> tuple[str, ...]:
+    return tuple(f for f in kind._fields if f != "ctx")  # type: ignore[attr-defined]
 
 
 def _end(node: ast.stmt) -> int:

@@ -30,17 +30,22 @@ from ..code.syntax import parse
 from ..code.to_code import blocks
 from ..code.view import BASE64_RUN
 from ..shortcut.errors import ShortcutError
-from ..shortcut.model import Workflow, canonical
+from ..shortcut.model import Action, Workflow, canonical
+from ..shortcut.values import dump_value
 from ..stages.gate import Drop, Unknown, Verdict
 from ..synth.annotate import plan_steps
 from ..synth.offline import STRUCTURAL_KEYS, ApiSpec, Library
 from ..thoughts.base import ApiDoc
 from ..thoughts.query import code_words, named_code
-from .flow import data_flow
+from .flow import Step, data_flow
 from .types import wrong_types
 
 PLACEHOLDER = re.compile(r"<(?:base64 |data URL: )?[\w .+/-]{1,40}, [\d,.]+ (?:bytes|KB|MB)>"
                          r"|…\[[\d,]+ more characters cut\]|<…[\d,]+ more items>")
+# A b' or b" that no word character or quote comes right before: maybe a byte literal. (The look
+# behind comes after the b, so the search skips from b to b instead of trying every position.)
+BYTES_PREFIX = re.compile(r"b(?<![\w'\"]b)['\"]")
+BLOB_CHARS = 200  # the fewest characters BASE64_RUN matches (none of them a space)
 CHARS_PER_TOKEN = 4
 
 
@@ -59,38 +64,75 @@ class Catalog:
     docs: Mapping[str, ApiDoc]
     functions: Mapping[str, str]  # function name -> identifier
     _validators: dict[str, Draft202012Validator] = field(default_factory=dict)
-    _last: tuple[Workflow, dict[int, str]] | None = None  # the rules and the labels ask about one workflow
 
     @cached_property
     def library(self) -> Library:
         """The schema checks with their memory of parameter values (``synth.offline.Library.valid``)."""
         return Library(self.apis, {})
 
-    def parameter_errors(self, wf: Workflow) -> dict[int, str]:
+    def parameter_errors(self, wf: Workflow, params: Sequence[Mapping[str, Any]] | None = None) -> dict[int, str]:
         """Action position -> its first parameter error, for the actions of catalog APIs. Each action
         is checked parameter by parameter with the verdicts remembered (``Library.valid``, the same
-        schema); the error of one that fails is then found with the whole schema."""
-        if self._last is not None and self._last[0] is wf:
-            return self._last[1]
+        schema); the error of one that fails is then found with the whole schema. ``params``: each
+        action's parameters as plist values (``dump_value``), when the caller has them."""
         out = {}
         for i, action in enumerate(wf.actions):
             api = self.apis.get(action.identifier)
             if api is None:
                 continue
-            raw = action.to_plist()
+            raw = action.to_plist() if params is None else _plist(action, params[i])
             if self.library.valid(raw):
                 continue
             check = self._validators.get(api.identifier)
             if check is None:
                 check = self._validators[api.identifier] = Draft202012Validator(dict(api.schema))
-            params = raw.get("WFWorkflowActionParameters") or {}
-            error = best_match(check.iter_errors(canonical({k: v for k, v in params.items()
+            given = raw.get("WFWorkflowActionParameters") or {}
+            error = best_match(check.iter_errors(canonical({k: v for k, v in given.items()
                                                             if k not in STRUCTURAL_KEYS})))
             if error is not None:
                 where = "/".join(str(p) for p in error.absolute_path) or "(parameters)"
                 out[i] = f"{where}: {error.message[:160]}"
-        self._last = wf, out
         return out
+
+
+def _plist(action: Action, params: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``parameter_errors`` reads of ``action.to_plist()``, from its parameters already dumped."""
+    if not action.has_parameters:
+        return {"WFWorkflowActionIdentifier": action.identifier}
+    return {"WFWorkflowActionIdentifier": action.identifier, "WFWorkflowActionParameters": params}
+
+
+class Facts:
+    """What the rules and the step labels both read of one workflow, each worked out once (at first
+    use): the actions' parameters as plist values, the data flow, the parameter errors and the
+    wrong-typed values."""
+
+    def __init__(self, wf: Workflow, catalog: Catalog) -> None:
+        self.workflow = wf
+        self.catalog = catalog
+
+    @cached_property
+    def params(self) -> list[dict[str, Any]]:
+        return [{k: dump_value(v) for k, v in a.parameters.items()} for a in self.workflow.actions]
+
+    @cached_property
+    def flow(self) -> list[Step]:
+        return data_flow(self.workflow, self.params)
+
+    @cached_property
+    def errors(self) -> dict[int, str]:
+        return self.catalog.parameter_errors(self.workflow, self.params)
+
+    @cached_property
+    def typed(self) -> dict[int, str]:
+        return wrong_types(self.workflow, self.catalog.apis, self.params)
+
+
+def facts_of(wf: Workflow, catalog: Catalog, known: Facts | None = None) -> Facts:
+    """``known`` when it is of this workflow and catalog, else new facts."""
+    if known is not None and known.workflow is wf and known.catalog is catalog:
+        return known
+    return Facts(wf, catalog)
 
 
 @dataclass(frozen=True)
@@ -101,6 +143,7 @@ class Subject:
     workflow: Workflow | None
     problem: Drop | None = None  # why the code does not map: syntax | unmapped
     tree: ast.Module | None = None  # Python's parse of the code, shared by whoever reads it
+    facts: Facts | None = field(default=None, compare=False, repr=False)  # the workflow's, against its catalog
 
     @property
     def sample_id(self) -> str:
@@ -116,10 +159,10 @@ def read(row: Mapping[str, Any], catalog: Catalog) -> Subject:
     except (ValueError, RecursionError, MemoryError):
         tree = None  # from_code says why
     try:
-        return Subject(row, from_code(code, source=str(row["sample_id"]), functions=catalog.functions, tree=tree),
-                       tree=tree)
+        wf = from_code(code, source=str(row["sample_id"]), functions=catalog.functions, tree=tree)
     except (ShortcutError, RecursionError) as exc:
         return Subject(row, None, Drop("unmapped", str(exc)[:300]), tree)
+    return Subject(row, wf, tree=tree, facts=Facts(wf, catalog))
 
 
 Rule = Callable[[Subject, Catalog, Bounds, Mapping[str, Sequence[str]]], Verdict]
@@ -150,7 +193,7 @@ def known_apis(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[s
 @_needs_workflow
 def valid_parameters(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]
                      ) -> Verdict:
-    errors = c.parameter_errors(wf)
+    errors = facts_of(wf, c, s.facts).errors
     if not errors:
         return None
     i, error = next(iter(errors.items()))
@@ -161,7 +204,7 @@ def valid_parameters(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Map
 @_needs_workflow
 def defined_before_use(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]
                        ) -> Verdict:
-    bad = [(step.position, u) for step in data_flow(wf) for u in step.undefined]
+    bad = [(step.position, u) for step in facts_of(wf, c, s.facts).flow for u in step.undefined]
     if not bad:
         return None
     return Drop("undefined-reference", f"action {bad[0][0]}: {bad[0][1]}" + (
@@ -170,7 +213,7 @@ def defined_before_use(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: M
 
 @_needs_workflow
 def typed_values(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[str, Sequence[str]]) -> Verdict:
-    bad = wrong_types(wf, c.apis)
+    bad = facts_of(wf, c, s.facts).typed
     if not bad:
         return None
     i, why = next(iter(bad.items()))
@@ -202,10 +245,18 @@ def no_placeholders(s: Subject, c: Catalog, b: Bounds, specs: Mapping[str, Seque
     found = PLACEHOLDER.search(code)
     if found:
         return Drop("placeholder", found.group()[:80])
-    if re.search(r"(?<![\w'\"])b'|(?<![\w'\"])b\"", code) and _has_bytes(code, s.tree):  # not "'!b'" in a comment
+    if BYTES_PREFIX.search(code) and _has_bytes(code, s.tree):  # not "'!b'" in a comment
         return Drop("blob", "a byte literal")
-    run = BASE64_RUN.search(code)
+    run = BASE64_RUN.search(code) if _has_long_word(code) else None
     return Drop("blob", f"{len(run.group())} characters of base64") if run else None
+
+
+def _has_long_word(code: str) -> bool:
+    """Whether some run of characters with no space between them is long enough to be a base64
+    blob: the blob search tries every position of a code, and most codes have no such run. Only a
+    line that long can hold one."""
+    return any(max(map(len, line.split()), default=0) >= BLOB_CHARS
+               for line in code.split("\n") if len(line) >= BLOB_CHARS)
 
 
 @_needs_workflow
@@ -213,8 +264,10 @@ def clean_query(s: Subject, wf: Workflow, c: Catalog, b: Bounds, specs: Mapping[
     query = s.row.get("query") or ""
     if not query.strip():
         return Drop("no-query", "")
-    apps = [a.app for a in wf.actions if a.app != "shortcuts"]
-    named = named_code(query, code_words((a.identifier for a in wf.actions), apps, c.docs))
+    # each identifier and app once: a workflow repeats them, and the words are a set
+    apps = dict.fromkeys(a.app for a in wf.actions)
+    apps.pop("shortcuts", None)
+    named = named_code(query, code_words(dict.fromkeys(a.identifier for a in wf.actions), apps, c.docs))
     return Drop("query-leak", ", ".join(named[:5])) if named else None
 
 

@@ -45,23 +45,29 @@ def direct_reference(raw: Any) -> dict[str, Any] | None:
     return None
 
 
-def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec]) -> dict[int, str]:
-    """Action position -> why its first wrong-typed parameter is wrong."""
+def wrong_types(wf: Workflow, apis: Mapping[str, ApiSpec], params: Sequence[Mapping[str, Any]] | None = None
+                ) -> dict[int, str]:
+    """Action position -> why its first wrong-typed parameter is wrong. ``params``: each action's
+    parameters as plist values (``dump_value``), when the caller has them."""
     made: dict[str, int] = {}
     out: dict[int, str] = {}
+    param_types: dict[str, dict[Any, Any]] = {}  # identifier -> its parameters' types (a workflow repeats its APIs)
     for i, action in enumerate(wf.actions):
         api = apis.get(action.identifier)
         if api is not None and action.parameters:
-            types = {p[0]: p[1] for p in api.params}
+            types = param_types.get(action.identifier)
+            if types is None:
+                types = param_types[action.identifier] = {p[0]: p[1] for p in api.params}
             for key, value in action.parameters.items():
                 if types.get(key) not in (None, "string", "unknown", "object", "list", "file"):
-                    ref = direct_reference(dump_value(value))
+                    ref = direct_reference(dump_value(value) if params is None else params[i][key])
                     problem = _judge(ref, types[key], made, wf, apis) if ref is not None else None
                     if problem:
                         out[i] = f"{key}: {problem}"
                         break
-        if action.uuid:
-            made[action.uuid] = i
+        output = action.uuid
+        if output:
+            made[output] = i
     return out
 
 

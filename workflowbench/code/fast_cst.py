@@ -28,13 +28,17 @@ class Uncovered(Exception):
     """The code holds a form this module does not build: read it with libcst."""
 
 
-# One string literal, prefix and quotes included (implicit concatenation does not match).
-_LITERAL = re.compile(r"""[A-Za-z]{0,2}(?:'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\""""
-                      r"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""", re.S)
+# One string literal, prefix and quotes included (implicit concatenation does not match). Each body
+# is "plain characters, then (an escape or a lone quote, then plain characters) repeated": the
+# same strings as (plain | escape | lone quote)*, matched a run at a time instead of a character.
+_LITERAL = re.compile(r"""[A-Za-z]{0,2}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
+                      r"""|\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\""""
+                      r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")""", re.S)
 # What may follow a simple statement on its last line: a semicolon, a comment.
 _AFTER_STATEMENT = re.compile(r"[ ;]*(?:#.*)?")
 _AFTER_COLON = re.compile(r" *(?:#.*)?")
 _ELSE = re.compile(r" *else *:(?: *#.*)?")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _NUMBER_TEXT = re.compile(r"-?[0-9.][0-9A-Za-z_.]*")  # a number item as written, no spaces or parentheses
 
 
@@ -151,7 +155,10 @@ class Builder:
             raise Uncovered("line breaks or spacing not modelled")
         self.lines = code.split("\n")
         self.lines.pop()  # code ends with a newline
-        self.ascii = [line.isascii() for line in self.lines]  # ast columns are UTF-8 offsets
+        # ast columns are UTF-8 offsets: up to a line's first other character, they are its indices
+        self.ascii_head = [len(line) if line.isascii() else _NOT_ASCII.search(line).start()  # type: ignore[union-attr]
+                           for line in self.lines]
+        self.encoded: dict[int, bytes] = {}  # line number -> the line in UTF-8, for columns past that
         self.sources: dict[int, Any] = {}  # id(libcst node) -> its source text, or the ast node to cut it from
         self.constants: dict[int, list[Any]] = {}  # id(f-string node) -> its literal parts, as ast read them
         self._expr: dict[type, Callable[[Any], Any]] = {
@@ -165,9 +172,12 @@ class Builder:
 
     def column(self, lineno: int, offset: int) -> int:
         """The character index of an ast column (a UTF-8 byte offset)."""
-        if self.ascii[lineno - 1]:
+        if offset <= self.ascii_head[lineno - 1]:
             return offset
-        return len(self.lines[lineno - 1].encode("utf-8", "surrogatepass")[:offset].decode("utf-8"))
+        encoded = self.encoded.get(lineno)
+        if encoded is None:
+            encoded = self.encoded[lineno] = self.lines[lineno - 1].encode("utf-8", "surrogatepass")
+        return len(encoded[:offset].decode("utf-8"))
 
     def segment(self, node: ast.AST) -> str:
         first, last = node.lineno, node.end_lineno  # type: ignore[attr-defined]

@@ -153,7 +153,10 @@ class _Reader:
         while k < len(statements):
             st = statements[k]
             self.comments(st.leading_lines)
-            if isinstance(st, (cst.If, cst.For, cst.Match)):
+            if isinstance(st, cst.SimpleStatementLine):  # first: the most frequent, and a cheap test
+                for small in st.body:
+                    self.simple(small)
+            elif isinstance(st, (cst.If, cst.For, cst.Match)):
                 start = len(self.actions)
                 ident, group = self.compound(st)
                 nxt = statements[k + 1] if k + 1 < len(statements) else None
@@ -162,9 +165,6 @@ class _Reader:
                     self.comments(nxt.leading_lines)  # type: ignore[union-attr]
                     k += 1
                 self.close(ident, group, carrier, start)
-            elif isinstance(st, cst.SimpleStatementLine):
-                for small in st.body:
-                    self.simple(small)
             else:
                 raise self.fail(st, f"unsupported statement: {type(st).__name__}")
             k += 1
@@ -885,6 +885,8 @@ def _collector_paused() -> Iterator[None]:
 _pause_lock = threading.Lock()
 _paused = 0  # reads under way in this process
 _resume = False  # whether the collector was on when the first of them began
+# For callers that keep a code's trees beyond the read (the rules stage checks a sample with them).
+collector_paused = _collector_paused
 
 
 def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str] | None = None,

@@ -6,7 +6,10 @@ step labels (``workflowbench.checks.labels``): a ``step_labels`` row per action.
 from __future__ import annotations
 
 import ast
+import os
+import threading
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +17,8 @@ from pydantic import Field
 
 from ..checks.labels import step_labels
 from ..checks.lines import action_lines, calls_action
-from ..checks.rules import RULES, Bounds, Catalog, read
-from ..code.from_code import function_map
+from ..checks.rules import RULES, Bounds, Catalog, Facts, read
+from ..code.from_code import collector_paused, function_map
 from ..shortcut.model import Workflow
 from ..synth.offline import api_specs
 from ..warehouse.reader import ShardReader
@@ -50,32 +53,45 @@ def load_catalog(reader: ShardReader) -> Catalog:
     return Catalog(apis, load_apis(reader), function_map(apis))
 
 
+CATALOG_TABLES = ("apps", "apis", "api_params")  # what load_catalog reads
+
+# The catalog of the last catalog files seen: a build's batches share one (each would otherwise read
+# and index the catalog again, and warm its schema checks from cold). Its caches are pure functions
+# of their keys, so a sample's verdicts do not depend on what was checked before.
+_CATALOG: dict[tuple[Any, ...], Catalog] = {}
+_CATALOG_LOCK = threading.Lock()
+
+
+def shared_catalog(reader: ShardReader) -> Catalog:
+    """``load_catalog``, once per process for the same catalog files (their paths, sizes and times)."""
+    try:
+        key = tuple((f, st.st_size, st.st_mtime_ns, st.st_ino) for t in CATALOG_TABLES for f in reader.files(t)
+                    for st in (os.stat(f),))
+    except OSError:  # a shard retired while listed: no key to trust, read it afresh
+        return load_catalog(reader)
+    with _CATALOG_LOCK:  # one thread loads it; the others wait for it
+        got = _CATALOG.get(key)
+        if got is None:
+            _CATALOG.clear()
+            got = _CATALOG[key] = load_catalog(reader)
+    return got
+
+
 def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:
-    catalog = load_catalog(reader)
+    catalog = shared_catalog(reader)
     bounds = Bounds(settings.min_actions, settings.max_actions, settings.max_tokens)
     rows = [dict(zip(COLUMNS, r)) for r in reader.rows("samples", ", ".join(COLUMNS), ids=batch.items,
                                                          where="status = 'ok'", order="sample_id")]
     wanted = sorted({r["spec_id"] for r in rows if r["spec_id"]})
     specs = {i: tuple(a) for i, a in reader.rows("specs", "spec_id, apis", ids=wanted)} if wanted else {}
     at = now()
+    is_action = calls_action(catalog.functions)
     out: list[dict[str, Any]] = []
-    counts: Counter[str] = Counter()
     labels: list[dict[str, Any]] = []
     for row in rows:
-        subject = read(row, catalog)
-        if subject.workflow is not None:
-            labels += label_rows(subject.sample_id, subject.workflow, row["workflow_code"] or "", catalog, at,
-                                 subject.tree)
-        for name, rule in RULES.items():
-            try:
-                verdict = rule(subject, catalog, bounds, specs)
-            except Exception as exc:  # a broken check decides nothing
-                verdict = Unknown("check-error", f"{type(exc).__name__}: {exc}"[:300])
-            kind = "keep" if verdict is None else "drop" if isinstance(verdict, Drop) else "unknown"
-            counts[kind] += 1
-            out.append({"sample_id": subject.sample_id, "gate": name, "verdict": kind,
-                        "reason": getattr(verdict, "reason", None), "detail": getattr(verdict, "detail", None),
-                        "decided_at": at})
+        with collector_paused():  # a sample's trees die with it: no collection need walk them
+            check(row, catalog, bounds, specs, is_action, at, out, labels)
+    counts = Counter(v["verdict"] for v in out)
     first: dict[str, str] = {}  # a sample's first unknown: the stage's failures count samples, not rules
     for v in out:
         if v["verdict"] == "unknown":
@@ -86,12 +102,32 @@ def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:
                   failures=dict(unknown))
 
 
+def check(row: dict[str, Any], catalog: Catalog, bounds: Bounds, specs: Mapping[str, Sequence[str]],
+          is_action: Callable[[str], bool], at: datetime, out: list[dict[str, Any]], labels: list[dict[str, Any]]
+          ) -> None:
+    """One sample's verdict rows (into ``out``) and step label rows (into ``labels``)."""
+    subject = read(row, catalog)
+    if subject.workflow is not None:
+        labels += label_rows(subject.sample_id, subject.workflow, row["workflow_code"] or "", catalog, at,
+                             subject.tree, is_action, subject.facts)
+    for name, rule in RULES.items():
+        try:
+            verdict = rule(subject, catalog, bounds, specs)
+        except Exception as exc:  # a broken check decides nothing
+            verdict = Unknown("check-error", f"{type(exc).__name__}: {exc}"[:300])
+        kind = "keep" if verdict is None else "drop" if isinstance(verdict, Drop) else "unknown"
+        out.append({"sample_id": subject.sample_id, "gate": name, "verdict": kind,
+                    "reason": getattr(verdict, "reason", None), "detail": getattr(verdict, "detail", None),
+                    "decided_at": at})
+
+
 def label_rows(sample_id: str, wf: Workflow, code: str, catalog: Catalog, at: datetime,
-               tree: ast.Module | None = None) -> list[dict[str, Any]]:
-    lines = action_lines(code, len(wf.actions), calls_action(catalog.functions), tree)
+               tree: ast.Module | None = None, is_action: Callable[[str], bool] | None = None,
+               facts: Facts | None = None) -> list[dict[str, Any]]:
+    lines = action_lines(code, len(wf.actions), is_action or calls_action(catalog.functions), tree)
     return [{"sample_id": sample_id, "position": lb.position, "line": lb.line,
              "identifier": wf.actions[lb.position].identifier, "label": lb.label, "reason": lb.reason,
-             "source": lb.source, "created_at": at} for lb in step_labels(wf, catalog, lines)]
+             "source": lb.source, "created_at": at} for lb in step_labels(wf, catalog, lines, facts)]
 
 
 RULES_STAGE: Stage[RulesSettings] = Stage(
