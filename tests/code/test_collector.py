@@ -14,7 +14,7 @@ def test_overlapping_reads_in_threads_restore_the_collector() -> None:
     inside, release = threading.Barrier(3), threading.Event()
 
     def read() -> None:
-        with module._collector_paused():
+        with module.collector_paused():
             inside.wait()
             release.wait()
 

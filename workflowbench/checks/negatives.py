@@ -17,7 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..code.from_code import _collector_paused, from_code
+from ..code.from_code import collector_paused, from_code
 from ..code.syntax import parse
 from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.errors import ShortcutError
@@ -137,7 +137,7 @@ def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random,
 def negatives(code: str, catalog: Catalog, sample_id: str, kinds: Sequence[str] = KINDS) -> list[Negative]:
     # Each kind parses and reads a whole copy of the code: the collector is off meanwhile, as in
     # from_code, since the trees hold no cycles and collections would walk them over and over.
-    with _collector_paused():
+    with collector_paused():
         return _negatives(code, catalog, sample_id, kinds)
 
 

@@ -861,7 +861,7 @@ def _read_libcst(code: str, source: str, functions: Mapping[str, str],
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while a code is parsed and read: the trees (tens of thousands
     of nodes for a long shortcut) hold no cycles and die with the read, and collections in between
     would walk them again and again, and push them into the oldest generation, whose full
@@ -885,8 +885,6 @@ def _collector_paused() -> Iterator[None]:
 _pause_lock = threading.Lock()
 _paused = 0  # reads under way in this process
 _resume = False  # whether the collector was on when the first of them began
-# For callers that keep a code's trees beyond the read (the rules stage checks a sample with them).
-collector_paused = _collector_paused
 
 
 def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str] | None = None,
@@ -897,7 +895,7 @@ def from_code(code: str, *, source: str = "<code>", functions: Mapping[str, str]
     caller has it (it is only read)."""
     # Python's own parser first (it only parses): its errors name the line, and it refuses nesting
     # deep enough to overflow libcst's native parser, null bytes and the like.
-    with _collector_paused():
+    with collector_paused():
         try:
             if tree is None:
                 tree = parse(code, filename=source)
