@@ -33,6 +33,7 @@ STAGE = "judge"
 PROMPT = "judge"
 STEPS = "steps"
 COLUMNS = ("sample_id", "query", "apis", "workflow_code")
+OFFLINE_BATCHES = 40  # batch_size times this is an offline batch
 
 
 class JudgeSettings(Settings):
@@ -68,7 +69,10 @@ def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
     rows = [r for r in reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
                                    where="status = 'ok'", order="sample_id") if r[0] not in dropped]
     inputs = (("apis", ",".join(reader.shards("apis"))),)
-    return batches_by_id(rows, settings.batch_size, inputs)
+    # Offline there is no call to spread over tasks: a batch only makes a shard, and fewer shards are
+    # fewer files for every later reader of the verdicts.
+    size = settings.batch_size if settings.llm is not None else settings.batch_size * OFFLINE_BATCHES
+    return batches_by_id(rows, size, inputs)
 
 
 def messages(prompt: Prompt, query: str, stubs: Sequence[str], code: str) -> list[dict[str, str]]:
@@ -137,7 +141,9 @@ def step_labels(rows: Sequence[dict[str, Any]], stubs: Mapping[str, str], reader
 
 
 def run(batch: Batch, reader: ShardReader, settings: JudgeSettings) -> Output:
-    rows = [dict(zip(COLUMNS, r)) for r in reader.rows("samples", ", ".join(COLUMNS), ids=batch.items,
+    # Offline every verdict is unknown: the ids are all it reads (not the code of every shard's rows).
+    columns = COLUMNS if settings.llm is not None else ("sample_id",)
+    rows = [dict(zip(columns, r)) for r in reader.rows("samples", ", ".join(columns), ids=batch.items,
                                                          where="status = 'ok'", order="sample_id")]
     at = now()
     labels: list[dict[str, Any]] = []
