@@ -20,7 +20,6 @@ warms its schema checks, as a build's first rules batch does, and is also report
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -28,18 +27,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_synth import docs_of
-from benchmarks.common import DEFAULT_CORPUS, report, representative
-from workflowbench import read_shortcut
-from workflowbench.catalog.build import build_catalog, tables
+from benchmarks.bench_synth import corpus_setup
+from benchmarks.common import DEFAULT_CORPUS, report
 from workflowbench.code.view import training_view
 from workflowbench.shortcut.model import Workflow
 from workflowbench.stages.contract import Batch
 from workflowbench.stages.rules import RulesSettings, run
 from workflowbench.stages.synthesize import synthesize
 from workflowbench.stages.thoughts import sample_row
-from workflowbench.synth.offline import Library, api_specs
-from workflowbench.synth.specs import ApiInfo, Inputs, SeedInfo, make_specs
+from workflowbench.synth.offline import Library
+from workflowbench.synth.specs import make_specs
 from workflowbench.thoughts import offline as thoughts
 from workflowbench.thoughts.base import ApiDoc, Seed
 from workflowbench.warehouse.reader import ShardReader
@@ -87,27 +84,11 @@ def make_warehouse(corpus: Path, n: int, target: Path) -> Path:
     """A warehouse of one shard: the catalog, ``n`` seed and ``n`` synthetic samples, and their specs."""
     if not (corpus / "MANIFEST.jsonl").exists():
         raise SystemExit(f"corpus not found at {corpus}")
-    workflows = {r["sha256"]: read_shortcut(corpus / r["path"]) for r in representative(corpus)}
-    catalogs = corpus.parent / "catalogs"
-    rows = tables(build_catalog(catalogs if catalogs.is_dir() else None, workflows.values()), list(workflows.items()))
-    kinds = {r["bundle_id"]: r["kind"] for r in rows["apps"]}
-    apis = api_specs([(r["identifier"], r["app"], r["json_schema"], r["input_key"], r["output_name"], r["output_type"])
-                      for r in rows["apis"]],
-                     [(r["identifier"], r["key"], r["type"], r["required"], r["default_value"], r["enum_values"],
-                       r["accepts_variables"]) for r in rows["api_params"]], kinds)
-    docs = docs_of(rows)
-    seeds = {f"seed-{k}": wf for k, wf in workflows.items()}
-    samples = [row for k, wf in list(workflows.items())[:n] if (row := seed_sample(k, wf, docs)) is not None]
-    infos = tuple(SeedInfo(sid, frozenset(a.identifier for a in wf.actions), len(wf.actions),
-                           sum(a.mode == 0 and a.identifier.endswith(("conditional", "choosefrommenu"))
-                               for a in wf.actions),
-                           sum(a.mode == 0 and ".repeat." in a.identifier for a in wf.actions), 1)
-                  for sid, wf in seeds.items())
-    tags = {r["identifier"]: tuple(json.loads(r["tags"]) or ()) for r in rows["apis"]}
-    inputs = Inputs(tuple(ApiInfo(r["identifier"], r["app"], kinds.get(r["app"], "third-party"), r["uses"],
-                                  tags[r["identifier"]]) for r in rows["apis"]), infos)
-    specs = make_specs(inputs, 0, range(n))
-    lib = Library(apis, seeds)
+    setup = corpus_setup(corpus)
+    rows, docs = setup.rows, setup.docs
+    samples = [row for k, wf in list(setup.workflows.items())[:n] if (row := seed_sample(k, wf, docs)) is not None]
+    specs = make_specs(setup.inputs, 0, range(n))
+    lib = Library(setup.apis, setup.seeds)
     samples += [synthesize(s, lib, docs, "bench", AT)[0] for s in specs]
     write_shard(target, "bench-" + "0" * 32, {
         "apps": rows["apps"], "apis": rows["apis"], "api_params": rows["api_params"], "samples": samples,

@@ -20,6 +20,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -28,8 +29,9 @@ from workflowbench import read_shortcut
 from workflowbench.catalog.build import build_catalog, tables
 from workflowbench.code.from_code import function_map
 from workflowbench.code.view import view_of
+from workflowbench.shortcut.model import Workflow
 from workflowbench.stages.synthesize import synthesize
-from workflowbench.synth.offline import Library, api_specs, build, problems
+from workflowbench.synth.offline import ApiSpec, Library, api_specs, build, problems
 from workflowbench.synth.specs import ApiInfo, Inputs, SeedInfo, Spec, make_specs
 from workflowbench.thoughts import offline as thoughts
 from workflowbench.thoughts.base import ApiDoc, Seed
@@ -45,27 +47,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if not (args.corpus / "MANIFEST.jsonl").exists():
         raise SystemExit(f"corpus not found at {args.corpus}")
-    workflows = {r["sha256"]: read_shortcut(args.corpus / r["path"]) for r in representative(args.corpus)}
-    catalogs = Path(args.corpus).parent / "catalogs"
-    catalog = build_catalog(catalogs if catalogs.is_dir() else None, workflows.values())
-    rows = tables(catalog, list(workflows.items()))
-    kinds = {r["bundle_id"]: r["kind"] for r in rows["apps"]}
-    apis = api_specs([(r["identifier"], r["app"], r["json_schema"], r["input_key"], r["output_name"],
-                       r["output_type"])
-                      for r in rows["apis"]],
-                     [(r["identifier"], r["key"], r["type"], r["required"], r["default_value"], r["enum_values"],
-                       r["accepts_variables"]) for r in rows["api_params"]], kinds)
-    seeds = {f"seed-{k}": wf for k, wf in workflows.items()}
-    infos = tuple(SeedInfo(sid, frozenset(a.identifier for a in wf.actions), len(wf.actions),
-                           sum(a.mode == 0 and a.identifier.endswith(("conditional", "choosefrommenu"))
-                               for a in wf.actions),
-                           sum(a.mode == 0 and ".repeat." in a.identifier for a in wf.actions), 1)
-                  for sid, wf in seeds.items())
-    tags = {r["identifier"]: tuple(json.loads(r["tags"]) or ()) for r in rows["apis"]}
-    inputs = Inputs(tuple(ApiInfo(r["identifier"], r["app"], kinds.get(r["app"], "third-party"), r["uses"],
-                                  tags[r["identifier"]]) for r in rows["apis"]), infos)
-    specs = make_specs(inputs, 0, range(args.specs))
-    docs = docs_of(rows)
+    setup = corpus_setup(args.corpus)
+    apis, seeds, docs = setup.apis, setup.seeds, setup.docs
+    specs = make_specs(setup.inputs, 0, range(args.specs))
     # Cold: a new library, indexed and its caches warmed by these specs, as the first synth batch
     # of a build pays it (the batches after it share the library: stages.synthesize.shared_library).
     start = time.perf_counter()
@@ -103,6 +87,43 @@ def main(argv: list[str] | None = None) -> dict:
         "cold_sample_samples_per_s": round(n / cold_s, 1),
         **steps,
     }, args.rounds)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a synthesis benchmark starts from: the corpus read, its catalog tables, the API specs,
+    every distinct shortcut as a seed, the specs' inputs and the APIs' docs."""
+
+    workflows: dict[str, Workflow]  # sha256 -> workflow
+    rows: dict[str, list[dict]]
+    kinds: dict[str, str]
+    apis: dict[str, ApiSpec]
+    seeds: dict[str, Workflow]
+    inputs: Inputs
+    docs: dict[str, ApiDoc]
+
+
+def corpus_setup(corpus: Path) -> Setup:
+    """The catalog merged from ../shared/catalogs (beside ``corpus``) and the corpus, and the rest of
+    ``Setup``."""
+    workflows = {r["sha256"]: read_shortcut(corpus / r["path"]) for r in representative(corpus)}
+    catalogs = Path(corpus).parent / "catalogs"
+    rows = tables(build_catalog(catalogs if catalogs.is_dir() else None, workflows.values()), list(workflows.items()))
+    kinds = {r["bundle_id"]: r["kind"] for r in rows["apps"]}
+    apis = api_specs([(r["identifier"], r["app"], r["json_schema"], r["input_key"], r["output_name"], r["output_type"])
+                      for r in rows["apis"]],
+                     [(r["identifier"], r["key"], r["type"], r["required"], r["default_value"], r["enum_values"],
+                       r["accepts_variables"]) for r in rows["api_params"]], kinds)
+    seeds = {f"seed-{k}": wf for k, wf in workflows.items()}
+    infos = tuple(SeedInfo(sid, frozenset(a.identifier for a in wf.actions), len(wf.actions),
+                           sum(a.mode == 0 and a.identifier.endswith(("conditional", "choosefrommenu"))
+                               for a in wf.actions),
+                           sum(a.mode == 0 and ".repeat." in a.identifier for a in wf.actions), 1)
+                  for sid, wf in seeds.items())
+    tags = {r["identifier"]: tuple(json.loads(r["tags"]) or ()) for r in rows["apis"]}
+    inputs = Inputs(tuple(ApiInfo(r["identifier"], r["app"], kinds.get(r["app"], "third-party"), r["uses"],
+                                  tags[r["identifier"]]) for r in rows["apis"]), infos)
+    return Setup(workflows, rows, kinds, apis, seeds, inputs, docs_of(rows))
 
 
 def docs_of(rows: dict[str, list[dict]]) -> dict[str, ApiDoc]:
