@@ -155,3 +155,42 @@ def test_batches_by_id_end_where_the_ids_say_so_adding_rows_keeps_the_other_batc
     tail = batches_by_id(rows, 100, (("apis", "s1"),))
     assert all(b.inputs[-1] == ("apis", "s1") for b in tail)
     assert [len(b.items) for b in batches_by_id(rows[:7], 1)] == [1] * 7
+
+
+def test_a_larger_target_leaves_the_gates_earlier_batches_as_they_were(tmp_path: Path) -> None:
+    """Synthetic sample ids are hashes: the samples a larger target adds must land in the last
+    batches of the gates (which batch in order of making), not in every one, and a new spec shard
+    must not make the rules' batches new."""
+    import hashlib
+    from datetime import datetime
+
+    from workflowbench.stages.min_actions import MIN_ACTIONS
+    from workflowbench.stages.rules import RULES_STAGE, RulesSettings
+    from workflowbench.warehouse.shards import write_shard
+
+    def spec_id(n: int) -> str:
+        return hashlib.sha256(str(n).encode()).hexdigest()[:24]
+
+    def shard(key: str, numbers: range, hour: int) -> None:
+        at = datetime(2026, 1, 1, hour)
+        samples = [{"sample_id": f"synthetic-{spec_id(n)}", "shortcut_id": f"spec-{spec_id(n)}",
+                    "origin": "synthetic", "status": "ok", "query": f"q{n}", "task_plan": "1. x",
+                    "workflow_code": f"x = {n}\n", "spec_id": spec_id(n), "created_at": at} for n in numbers]
+        specs = [{"spec_id": spec_id(n), "seed": 0, "position": n, "apis": ["a"], "examples": [], "level": "easy",
+                  "category": "c", "created_at": at} for n in numbers]
+        write_shard(tmp_path / "wb.duckdb", f"synthesize-{key}", {"samples": samples})
+        write_shard(tmp_path / "wb.duckdb", f"specs-{key}", {"specs": specs})
+
+    shard("a" * 32, range(0, 3000), 1)
+    reader = ShardReader(tmp_path / "wb.duckdb")
+    settings = RulesSettings(batch_size=100)
+    gate_settings = MIN_ACTIONS.settings()
+    first = {b.inputs for b in RULES_STAGE.plan(reader, settings)}
+    first_gate = {b.inputs for b in MIN_ACTIONS.plan(reader, gate_settings)}
+    shard("b" * 32, range(3000, 3300), 2)
+    second = RULES_STAGE.plan(reader, settings)
+    new = [b for b in second if b.inputs not in first]
+    assert len(second) > 20 and 1 <= len(new) <= 6  # the last batch before the new rows, and theirs
+    assert {i for b in new for i in b.items} >= {f"synthetic-{spec_id(n)}" for n in range(3000, 3300)}
+    new_gate = [b for b in MIN_ACTIONS.plan(reader, gate_settings) if b.inputs not in first_gate]
+    assert 1 <= len(new_gate) <= 4  # of about 2,000 samples each: the old rows' last, and the new

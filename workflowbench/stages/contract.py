@@ -138,6 +138,11 @@ class Stage(Generic[S]):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+# The order the gates batch samples in: seeds, then synthetic samples as they were made. Sample ids
+# are hashes, so in id order the samples a larger target adds would land in every batch.
+ARRIVAL = "origin <> 'seed', created_at, sample_id"
+
+
 def batches_by_id(rows: Sequence[tuple[Any, ...]], size: int, inputs: tuple[tuple[str, str], ...] = ()) -> list[Batch]:
     """Batches of ``rows`` (an id, then what the result depends on), about ``size`` rows each: a
     batch ends after a row whose id hashes to a multiple of ``size``, or at ``4 * size`` rows. Where

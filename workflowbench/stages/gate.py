@@ -14,7 +14,7 @@ from ..code.from_code import from_code
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Workflow
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, batches_by_id, now
+from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def gate(name: str, check: Callable[[Sample, G], Verdict], settings: type[G], co
 
     def plan(reader: ShardReader, s: G) -> list[Batch]:
         rows = reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
-                           where="status = 'ok'", order="sample_id")
+                           where="status = 'ok'", order=ARRIVAL)
         return batches_by_id(rows, batch_size)
 
     def run(batch: Batch, reader: ShardReader, s: G) -> Output:

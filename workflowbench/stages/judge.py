@@ -27,7 +27,7 @@ from ..llm.prompts import Prompt, load
 from ..shortcut.errors import ShortcutError
 from ..warehouse.journal import Journal
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, batches_by_id, now
+from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 
 STAGE = "judge"
 PROMPT = "judge"
@@ -67,7 +67,7 @@ def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
     dropped = {sid for (sid,) in reader.rows("verdicts", "DISTINCT sample_id", where=f"verdict = 'drop' AND "
                                              f"gate <> '{STAGE}'")}
     rows = [r for r in reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
-                                   where="status = 'ok'", order="sample_id") if r[0] not in dropped]
+                                   where="status = 'ok'", order=ARRIVAL) if r[0] not in dropped]
     inputs = (("apis", ",".join(reader.shards("apis"))),)
     # Offline there is no call to spread over tasks: a batch only makes a shard, and fewer shards are
     # fewer files for every later reader of the verdicts.

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from ..checks.negatives import KINDS, negatives
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, batches_by_id, now
+from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 from .rules import load_catalog
 
 STAGE = "negatives"
@@ -44,7 +44,7 @@ def plan(reader: ShardReader, settings: NegativesSettings) -> list[Batch]:
         return []
     split = dict(reader.rows("splits", "sample_id, split", where="split <> 'excluded'"))
     rows = [r for r in reader.rows("samples", "sample_id, sha256(coalesce(workflow_code, ''))", where="status = 'ok'",
-                                   order="sample_id") if r[0] in split and chosen(r[0], settings.share, settings.seed)]
+                                   order=ARRIVAL) if r[0] in split and chosen(r[0], settings.share, settings.seed)]
     inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps", "splits"))
     return batches_by_id(rows, settings.batch_size, inputs)
 

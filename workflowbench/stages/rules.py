@@ -22,7 +22,7 @@ from ..code.from_code import collector_paused, function_map
 from ..shortcut.model import Workflow
 from ..synth.offline import api_specs
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, batches_by_id, now
+from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 from .gate import Drop, Unknown
 from .thoughts import load_apis
 
@@ -39,9 +39,13 @@ class RulesSettings(Settings):
 
 
 def plan(reader: ShardReader, settings: RulesSettings) -> list[Batch]:
-    rows = reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code, spec_id))",
-                       where="status = 'ok'", order="sample_id")
-    inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps", "specs"))
+    # A sample's spec (the APIs it must use) goes with its row, not the list of spec shards: a larger
+    # target adds a spec shard, which must not make every batch new.
+    specs = dict(reader.rows("specs", "spec_id, md5(CAST(apis AS VARCHAR))")) if reader.shards("specs") else {}
+    rows = [(sid, f"{h}:{specs.get(spec)}") for sid, h, spec in reader.rows(
+        "samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code, spec_id)), spec_id",
+        where="status = 'ok'", order=ARRIVAL)]
+    inputs = tuple((t, ",".join(reader.shards(t))) for t in ("apis", "api_params", "apps"))
     return batches_by_id(rows, settings.batch_size, inputs)
 
 
