@@ -4,8 +4,10 @@ cannot be checked says unknown; labels propagate along the data flow and nowhere
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 from tests.conftest import RAW
 from workflowbench.checks.labels import step_labels
-from workflowbench.checks.lines import action_lines
+from workflowbench.checks.lines import _calls, action_lines
 from workflowbench.checks.rules import BASE64_RUN, BLOB_CHARS, RULES, Bounds, Catalog, read
 from workflowbench.checks.types import wrong_types
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
@@ -236,3 +238,19 @@ def test_the_shared_catalog_is_read_again_when_its_files_change(warehouse: Path,
     assert changed.apis == load_catalog(ShardReader(target)).apis
     other = shared_catalog(ShardReader(warehouse))  # another warehouse: its own catalog
     assert other is not changed and gone in other.apis
+
+
+def test_calls_in_a_statement_are_counted_wherever_they_sit() -> None:
+    code = ("x = a_b_c(k=d_e_f(), **{'x': g_h_i(), **extra})\n"
+            "y = [j_k_l(*m_n_o()), obj.p_q_r(), input('Why?'), input(), f'{s_t_u()}'][v_w_x()]\n"
+            "global z\n")
+
+    def walked(node: ast.AST, is_action: Callable[[str], bool]) -> int:  # what ast.walk finds
+        return sum((bool(n.args) if n.func.id == "input" else is_action(n.func.id)) for n in ast.walk(node)
+                   if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+
+    def is_action(name: str) -> bool:
+        return name.count("_") >= 2
+
+    statements = ast.parse(code).body
+    assert [_calls(st, is_action) for st in statements] == [walked(st, is_action) for st in statements] == [3, 5, 0]
