@@ -53,23 +53,6 @@ def _statements(code: str, catalog: Catalog, tree: ast.Module | None = None) -> 
     return sorted(out, key=lambda p: p[0].lineno)
 
 
-_SWAPS: list[tuple[Catalog, tuple[list[str], dict[str, list[str]]]]] = []  # the last catalog's
-
-
-def _swaps(catalog: Catalog) -> tuple[list[str], dict[str, list[str]]]:
-    """The function names a call may be swapped to (catalog APIs, no block actions), sorted: all of
-    them, and by app. Worked out once per catalog rather than per sample: a batch shares one."""
-    for held, swaps in _SWAPS:
-        if held is catalog:
-            return swaps
-    everything = sorted(f for f, i in catalog.functions.items() if i in catalog.apis and i not in BLOCK_ACTIONS)
-    by_app: dict[str, list[str]] = {}
-    for f in everything:  # still sorted
-        by_app.setdefault(catalog.apis[catalog.functions[f]].app, []).append(f)
-    _SWAPS[:] = [(catalog, (everything, by_app))]
-    return everything, by_app
-
-
 def _replace(lines: list[str], line: int, start: int, end: int, text: str) -> str:
     got = list(lines)
     row = got[line - 1].encode("utf-8")
@@ -90,7 +73,7 @@ def corrupt(code: str, kind: str, catalog: Catalog, rng: random.Random,
         assert isinstance(func, ast.Name)
         ident = catalog.functions[func.id]
         if kind == "wrong-api":
-            everything, by_app = _swaps(catalog)
+            everything, by_app = catalog.swappable
             usable = [f for f in everything if catalog.functions[f] != ident]
             if not usable:
                 continue

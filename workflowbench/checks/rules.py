@@ -29,6 +29,7 @@ from ..code.from_code import from_code
 from ..code.syntax import parse
 from ..code.to_code import blocks
 from ..code.view import BASE64_RUN
+from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Action, Workflow, canonical
 from ..shortcut.values import dump_value
@@ -69,6 +70,16 @@ class Catalog:
     def library(self) -> Library:
         """The schema checks with their memory of parameter values (``synth.offline.Library.valid``)."""
         return Library(self.apis, {})
+
+    @cached_property
+    def swappable(self) -> tuple[list[str], dict[str, list[str]]]:
+        """The function names a call may be swapped to (catalog APIs, no block actions), sorted: all
+        of them, and by app (the negatives' wrong-API corruption draws from these for every sample)."""
+        everything = sorted(f for f, i in self.functions.items() if i in self.apis and i not in BLOCK_ACTIONS)
+        by_app: dict[str, list[str]] = {}
+        for f in everything:  # still sorted
+            by_app.setdefault(self.apis[self.functions[f]].app, []).append(f)
+        return everything, by_app
 
     def parameter_errors(self, wf: Workflow, params: Sequence[Mapping[str, Any]] | None = None) -> dict[int, str]:
         """Action position -> its first parameter error, for the actions of catalog APIs. Each action

@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Settings(BaseModel):
 
 
 S = TypeVar("S", bound=Settings)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,24 @@ class Stage(Generic[S]):
     def version(self, settings: S) -> str:
         blob = json.dumps([code_version(*self.code, *RUNNER), settings.version()], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class Latest(Generic[T]):
+    """One value per process, for the last key asked: a build's batches share what each would
+    otherwise load and index again (the synth library, the rules' catalog). One thread makes it;
+    the others wait for it. A new key drops the old value first: each can be large."""
+
+    def __init__(self) -> None:
+        self._key: Any = None
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        with self._lock:
+            if self._value is None or self._key != key:
+                self._value = None
+                self._value, self._key = make(), key
+            return self._value
 
 
 # The order the gates batch samples in: seeds, then synthetic samples as they were made. Sample ids

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from ..checks.negatives import KINDS, negatives
 from ..warehouse.reader import ShardReader
 from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
-from .rules import load_catalog
+from .rules import shared_catalog
 
 STAGE = "negatives"
 
@@ -50,7 +50,7 @@ def plan(reader: ShardReader, settings: NegativesSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: NegativesSettings) -> Output:
-    catalog = load_catalog(reader)
+    catalog = shared_catalog(reader)
     split = dict(reader.rows("splits", "sample_id, split", ids=batch.items))
     at = now()
     out: list[dict[str, Any]] = []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import os
-import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -22,7 +21,7 @@ from ..code.from_code import collector_paused, function_map
 from ..shortcut.model import Workflow
 from ..synth.offline import api_specs
 from ..warehouse.reader import ShardReader
-from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
+from .contract import ARRIVAL, Batch, Latest, Output, Settings, Stage, batches_by_id, now
 from .gate import Drop, Unknown
 from .thoughts import load_apis
 
@@ -59,11 +58,10 @@ def load_catalog(reader: ShardReader) -> Catalog:
 
 CATALOG_TABLES = ("apps", "apis", "api_params")  # what load_catalog reads
 
-# The catalog of the last catalog files seen: a build's batches share one (each would otherwise read
-# and index the catalog again, and warm its schema checks from cold). Its caches are pure functions
-# of their keys, so a sample's verdicts do not depend on what was checked before.
-_CATALOG: dict[tuple[Any, ...], Catalog] = {}
-_CATALOG_LOCK = threading.Lock()
+# A build's batches share one catalog (each would otherwise read and index it again, and warm its
+# schema checks from cold). Its caches are pure functions of their keys, so a sample's verdicts do
+# not depend on what was checked before.
+_CATALOG: Latest[Catalog] = Latest()
 
 
 def shared_catalog(reader: ShardReader) -> Catalog:
@@ -73,12 +71,7 @@ def shared_catalog(reader: ShardReader) -> Catalog:
                     for st in (os.stat(f),))
     except OSError:  # a shard retired while listed: no key to trust, read it afresh
         return load_catalog(reader)
-    with _CATALOG_LOCK:  # one thread loads it; the others wait for it
-        got = _CATALOG.get(key)
-        if got is None:
-            _CATALOG.clear()
-            got = _CATALOG[key] = load_catalog(reader)
-    return got
+    return _CATALOG.get(key, lambda: load_catalog(reader))
 
 
 def run(batch: Batch, reader: ShardReader, settings: RulesSettings) -> Output:

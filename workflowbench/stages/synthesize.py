@@ -24,7 +24,6 @@ guessing and the code is never run. Answers are journaled and cached like the th
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -47,7 +46,7 @@ from ..thoughts.base import ApiDoc, Seed
 from ..thoughts.chunks import with_comments
 from ..warehouse.journal import Journal
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, code_version, now
+from .contract import Batch, Latest, Output, Settings, Stage, code_version, now
 from .specs import load_specs
 from .thoughts import load_apis, placeholder_rows
 
@@ -104,11 +103,9 @@ def load_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.
     return Library(apis, {s: workflows[sid] for s, sid in sorted(seeds.items()) if sid in workflows})
 
 
-# The library of the last inputs seen, with its API docs: the batches of a build share one (each
-# would otherwise read, parse and index every seed again, and warm its caches from cold). Its
-# caches are pure functions of their keys, so a spec's sample does not depend on what came before.
-_LIBRARY: dict[tuple[Any, ...], tuple[Library, dict[str, ApiDoc]]] = {}
-_LIBRARY_LOCK = threading.Lock()
+# The batches of a build share one library: its caches are pure functions of their keys, so a
+# spec's sample does not depend on what came before.
+_LIBRARY: Latest[tuple[Library, dict[str, ApiDoc]]] = Latest()
 
 
 def shared_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 0.05
@@ -116,12 +113,7 @@ def shared_library(reader: ShardReader, split_seed: int = 0, ood_share: float = 
     """``load_library`` and ``load_apis``, once per process for the same shards and split."""
     key = (str(reader.warehouse), *(tuple(reader.shards(t)) for t in ("apis", "api_params", "apps", "plists")),
            tuple(reader.shards("samples", "thoughts")), split_seed, ood_share)
-    with _LIBRARY_LOCK:  # one thread builds it; the others wait for it
-        got = _LIBRARY.get(key)
-        if got is None:
-            _LIBRARY.clear()  # one at a time: a library holds every seed's workflow
-            got = _LIBRARY[key] = (load_library(reader, split_seed, ood_share), load_apis(reader))
-    return got
+    return _LIBRARY.get(key, lambda: (load_library(reader, split_seed, ood_share), load_apis(reader)))
 
 
 def run(batch: Batch, reader: ShardReader, settings: SynthesizeSettings) -> Output:
