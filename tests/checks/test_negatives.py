@@ -82,7 +82,7 @@ def test_each_corruption_labels_its_step_its_dependents_and_nothing_else(catalog
 
 
 def test_a_wrong_api_is_drawn_from_the_catalog_it_is_given(catalog: Catalog) -> None:
-    # the swap choices are kept for the last catalog seen: another catalog must not get them
+    # the swap choices are worked out once per catalog: another catalog must not get them
     assert negatives(CODE, catalog, "s", ("wrong-api",))
     used = {"is_workflow_actions_getbatterylevel", "is_workflow_actions_gettext", "is_workflow_actions_getclipboard",
             "is_workflow_actions_showresult"}
