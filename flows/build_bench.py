@@ -36,6 +36,7 @@ from workflowbench.stages.min_actions import MIN_ACTIONS
 from workflowbench.stages.negatives import NEGATIVES
 from workflowbench.stages.refine import REFINE
 from workflowbench.stages.rules import RULES_STAGE
+from workflowbench.stages.sketch import SKETCH
 from workflowbench.stages.specs import SPECS, SpecsSettings
 from workflowbench.stages.splits import SPLITS
 from workflowbench.stages.synthesize import SYNTHESIZE
@@ -43,7 +44,7 @@ from workflowbench.stages.thoughts import DEFAULT_BUDGET, THOUGHTS
 from workflowbench.warehouse.reader import ShardReader
 
 PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, REFINE, MIN_ACTIONS,
-                                    RULES_STAGE, DEDUP, JUDGE, SPLITS, NEGATIVES)
+                                    RULES_STAGE, SKETCH, DEDUP, JUDGE, SPLITS, NEGATIVES)
 STAGES = {s.name: s for s in PIPELINE}
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 # With a target size, the stages from specs to splits run again with more specs until the kept

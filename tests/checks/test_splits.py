@@ -6,10 +6,12 @@ published `dataset` view holds the kept samples with their flags and labels."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tests.conftest import RAW
 from workflowbench import warehouse as wh
+from workflowbench.checks.dedup import Sketch, sketch
 from workflowbench.checks.splits import SHARES, Member, assign, held_out_apps, seed_split
 from workflowbench.stages.catalog import CATALOG, CatalogSettings
 from workflowbench.stages.contract import run_stage
@@ -45,16 +47,26 @@ def test_ood_lineage_and_decontamination() -> None:
     split = {s: seed_split(s, 0) for s in seeds}
     train = [s for s in seeds if split[s] == "train"]
     test = [s for s in seeds if split[s] == "test"]
-    members = [Member(s, "seed", s, frozenset({visible}), (), code(s)) for s in seeds]
+    members = [Member(s, "seed", s, frozenset({visible}), ()) for s in seeds]
     members += [
-        Member("ood-seed", "seed", "ood-seed", frozenset({hidden}), (), code("hidden")),
-        Member("syn-train", "synthetic", "x1", frozenset({visible}), (train[0], train[1]), code("fresh")),
-        Member("syn-test", "synthetic", "x2", frozenset({visible}), (train[0], test[0]), code("other")),
-        Member("syn-hidden", "synthetic", "x3", frozenset({hidden}), (train[0],), code("more")),
-        Member("syn-none", "synthetic", "x4", frozenset(), (), code("none")),
-        Member("syn-copy", "synthetic", "x5", frozenset({visible}), (train[0],), code(test[1])),
+        Member("ood-seed", "seed", "ood-seed", frozenset({hidden}), ()),
+        Member("syn-train", "synthetic", "x1", frozenset({visible}), (train[0], train[1])),
+        Member("syn-test", "synthetic", "x2", frozenset({visible}), (train[0], test[0])),
+        Member("syn-hidden", "synthetic", "x3", frozenset({hidden}), (train[0],)),
+        Member("syn-none", "synthetic", "x4", frozenset(), ()),
+        Member("syn-copy", "synthetic", "x5", frozenset({visible}), (train[0],)),
     ]
-    got = {a.sample_id: (a.split, a.reason) for a in assign(members, 0, 0.1, 0.8)}
+    codes = {s: code(s) for s in seeds} | {"ood-seed": code("hidden"), "syn-train": code("fresh"),
+                                           "syn-test": code("other"), "syn-hidden": code("more"),
+                                           "syn-none": code("none"), "syn-copy": code(test[1])}
+    asked: list[str] = []
+
+    def sketches(ids: Sequence[str]) -> Iterator[tuple[str, Sketch | None]]:
+        asked.extend(ids)
+        return ((i, sketch(codes[i])) for i in ids)
+
+    got = {a.sample_id: (a.split, a.reason) for a in assign(members, 0, 0.1, 0.8, sketches)}
+    assert "syn-test" not in asked and "syn-hidden" not in asked  # excluded already: compared with nothing
     assert got["ood-seed"] == ("ood", "held-out-app")
     assert got["syn-train"] == ("train", "lineage") and got["syn-none"] == ("train", "no-lineage")
     assert got["syn-test"] == ("excluded", "drew-on-held-out-seed")

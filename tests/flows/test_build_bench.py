@@ -243,7 +243,7 @@ def test_the_pipeline_is_an_ordered_list_of_stages_and_settings_reach_them(tmp_p
     from flows.build_bench import PIPELINE
 
     assert [s.name for s in PIPELINE] == ["ingest", "catalog", "thoughts", "specs", "expand", "synthesize",
-                                        "refine", "min-actions", "rules", "dedup", "judge", "splits",
+                                        "refine", "min-actions", "rules", "sketch", "dedup", "judge", "splits",
                                         "negatives"]
     assert [s.task_name for s in PIPELINE][:3] == ["ingest-transpile-batch", "catalog", "thoughts-batch"]
     target = tmp_path / "g.duckdb"

@@ -1,6 +1,7 @@
 """Duplicates among samples, on their code: exact after the comments are removed and the names
 canonicalised (variables renamed ``v1, v2, …`` in order of first use; action and helper names kept,
-``canonical``), and near with MinHash LSH (``rensa``) over shingles of that canonical code's tokens.
+``canonical``), and near with MinHash LSH over shingles of that canonical code's tokens (``rensa``'s
+signatures; ``NearIndex`` bands them, as signatures read back from the warehouse's ``sketches``).
 
 The first sample in the given order wins (the caller puts seeds first, then the earliest); every
 later one that is an exact or near duplicate of a winner names it. Code that does not tokenize is
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import keyword
+import operator
 import re
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rensa import RMinHash, RMinHashLSH
+from rensa import RMinHash
 
 from ..code.names import HELPERS
 
@@ -138,6 +141,61 @@ def shingles(text: str, size: int) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Sketch:
+    """What the duplicate checks compare of one code: the hash of its canonical form (exact
+    duplicates) and its MinHash signature, ``num_perm`` little-endian uint32 values (near ones)."""
+
+    exact: str
+    minhash: bytes
+
+
+def sketch(code: str, num_perm: int = 128, shingle: int = 5) -> Sketch | None:
+    """The code's sketch; None when it does not tokenize (never a duplicate)."""
+    return sketches([code], num_perm, shingle)[0]
+
+
+def sketches(codes: Sequence[str], num_perm: int = 128, shingle: int = 5) -> list[Sketch | None]:
+    """``sketch`` of each code, the signatures made in one call (rensa's bulk digest)."""
+    texts = [canonical(c) for c in codes]
+    made = [t for t in texts if t is not None]
+    digests = iter(RMinHash.digests_from_token_sets((shingles(t, shingle) for t in made), num_perm=num_perm,
+                                                    seed=SEED))  # shingles made as consumed: one code's at a time
+    return [None if t is None else Sketch(hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest(),
+                                          _packed(next(digests))) for t in texts]
+
+
+def _packed(values: Sequence[int]) -> bytes:
+    return struct.pack(f"<{len(values)}I", *values)
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures: the share of equal values (rensa's ``jaccard``)."""
+    n = len(a) // 4
+    return sum(map(operator.eq, struct.unpack(f"<{n}I", a), struct.unpack(f"<{n}I", b))) / n
+
+
+class NearIndex:
+    """MinHash LSH over stored signatures: ``bands_for`` bands of consecutive values, a candidate
+    shares one band exactly. The candidates of rensa's ``RMinHashLSH`` (tests/checks/test_dedup.py),
+    which cannot take a signature read back from the warehouse."""
+
+    def __init__(self, threshold: float, num_perm: int) -> None:
+        self.width = 4 * num_perm // bands_for(threshold, num_perm)  # bytes per band
+        self.size = 4 * num_perm
+        self.buckets: list[dict[bytes, list[int]]] = [{} for _ in range(0, self.size, self.width)]
+
+    def candidates(self, minhash: bytes) -> list[int]:
+        found: set[int] = set()
+        for k, at in enumerate(range(0, self.size, self.width)):
+            found.update(self.buckets[k].get(minhash[at:at + self.width], ()))
+        return sorted(found)
+
+    def add(self, key: int, minhash: bytes) -> None:
+        for k, at in enumerate(range(0, self.size, self.width)):
+            self.buckets[k].setdefault(minhash[at:at + self.width], []).append(key)
+
+
+@dataclass(frozen=True)
 class Duplicate:
     sample_id: str
     of: str  # the sample it duplicates
@@ -151,39 +209,37 @@ def bands_for(threshold: float, num_perm: int) -> int:
     return min(choices, key=lambda b: abs((1 / b) ** (b / num_perm) - threshold))
 
 
-def duplicates(samples: Iterable[tuple[str, str]], threshold: float = 0.8, num_perm: int = 128,
-               shingle: int = 5) -> list[Duplicate]:
-    """The duplicates among ``(sample_id, code)`` in order: each names the first sample it repeats."""
+def duplicates(samples: Iterable[tuple[str, Sketch | None]], threshold: float = 0.8, num_perm: int = 128
+               ) -> list[Duplicate]:
+    """The duplicates among ``(sample_id, sketch)`` in order: each names the first sample it repeats.
+    Holds one signature per distinct sample, never the code."""
     exact: dict[str, str] = {}
     keys: list[str] = []
-    kept: list[RMinHash] = []
-    lsh = RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands_for(threshold, num_perm))
+    kept: list[bytes] = []
+    index = NearIndex(threshold, num_perm)
     out = []
-    for sample_id, code in samples:
-        text = canonical(code)
-        if text is None:
+    for sample_id, sk in samples:
+        if sk is None:
             continue
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        first = exact.setdefault(digest, sample_id)
+        first = exact.setdefault(sk.exact, sample_id)
         if first != sample_id:
             out.append(Duplicate(sample_id, first, "exact-duplicate", 1.0))
             continue
-        [mh] = RMinHash.from_token_sets([shingles(text, shingle)], num_perm=num_perm, seed=SEED)
-        near = _nearest(mh, lsh.query(mh), kept, threshold)
+        near = _nearest(sk.minhash, index.candidates(sk.minhash), kept, threshold)
         if near is not None:
             out.append(Duplicate(sample_id, keys[near[0]], "near-duplicate", near[1]))
             continue
-        lsh.insert(len(keys), mh)
+        index.add(len(keys), sk.minhash)
         keys.append(sample_id)
-        kept.append(mh)
+        kept.append(sk.minhash)
     return out
 
 
-def _nearest(mh: RMinHash, candidates: Sequence[int], kept: Sequence[RMinHash], threshold: float
+def _nearest(minhash: bytes, candidates: Sequence[int], kept: Sequence[bytes], threshold: float
              ) -> tuple[int, float] | None:
     best = None
-    for k in sorted(candidates):  # the earliest of equals wins
-        similarity = mh.jaccard(kept[k])
-        if similarity >= threshold and (best is None or similarity > best[1]):
-            best = (k, similarity)
+    for k in candidates:  # sorted: the earliest of equals wins
+        s = similarity(minhash, kept[k])
+        if s >= threshold and (best is None or s > best[1]):
+            best = (k, s)
     return best

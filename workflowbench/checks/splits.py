@@ -19,12 +19,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rensa import RMinHash, RMinHashLSH
-
-from .dedup import SEED, bands_for, canonical, shingles
+from .dedup import NearIndex, Sketch, similarity
 
 PAPER = {"train": 9757, "reward": 2380, "dev": 1190, "test": 1190}
 SHARES = {k: v / sum(PAPER.values()) for k, v in PAPER.items()}
@@ -67,7 +65,6 @@ class Member:
     shortcut_id: str
     apps: frozenset[str]
     drew_on: tuple[str, ...]  # seed sample ids (synthetic lineage)
-    code: str
 
 
 @dataclass(frozen=True)
@@ -79,8 +76,13 @@ class Assigned:
     reason: str
 
 
-def assign(members: Sequence[Member], split_seed: int, ood_share: float, threshold: float, num_perm: int = 128,
-           shingle: int = 5) -> list[Assigned]:
+# The sketches (``checks.dedup.Sketch``) of the given sample ids, in their order: read a part at a
+# time by the caller, so no code is held for every sample at once.
+Sketches = Callable[[Sequence[str]], Iterable[tuple[str, Sketch | None]]]
+
+
+def assign(members: Sequence[Member], split_seed: int, ood_share: float, threshold: float, sketches: Sketches,
+           num_perm: int = 128) -> list[Assigned]:
     held = held_out_apps({a for m in members for a in m.apps}, ood_share, split_seed)
     out: dict[str, Assigned] = {}
     seeds: dict[str, str] = {}
@@ -102,34 +104,31 @@ def assign(members: Sequence[Member], split_seed: int, ood_share: float, thresho
             out[m.sample_id] = Assigned(m.sample_id, "reward", "lineage")
         else:
             out[m.sample_id] = Assigned(m.sample_id, "train", "lineage" if drawn else "no-lineage")
-    for sample_id, of in contaminated(members, out, threshold, num_perm, shingle):
+    # compared with nothing: an excluded sample's sketch is not read
+    compared = [m.sample_id for m in members if out[m.sample_id].split != "excluded"]
+    for sample_id, of in contaminated(sketches(compared), out, threshold, num_perm):
         out[sample_id] = Assigned(sample_id, "excluded", f"near-duplicate-of-held-out: {of}")
     return [out[m.sample_id] for m in members]
 
 
-def contaminated(members: Sequence[Member], assigned: Mapping[str, Assigned], threshold: float, num_perm: int,
-                 shingle: int) -> list[tuple[str, str]]:
+def contaminated(sketched: Iterable[tuple[str, Sketch | None]], assigned: Mapping[str, Assigned], threshold: float,
+                 num_perm: int) -> list[tuple[str, str]]:
     """(training sample, held-out sample) pairs whose code is a near duplicate at ``threshold``."""
-    lsh = RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands_for(threshold, num_perm))
-    held: list[tuple[str, RMinHash]] = []
-    training: list[tuple[str, RMinHash]] = []
-    for m in members:
-        split = assigned[m.sample_id].split
-        if split == "excluded":  # compared with nothing: its code is not read
+    index = NearIndex(threshold, num_perm)
+    held: list[tuple[str, bytes]] = []
+    training: list[tuple[str, bytes]] = []
+    for sample_id, sk in sketched:
+        if sk is None:
             continue
-        text = canonical(m.code)
-        if text is None:
-            continue
-        [mh] = RMinHash.from_token_sets([shingles(text, shingle)], num_perm=num_perm, seed=SEED)
-        if split in HELD_OUT:
-            lsh.insert(len(held), mh)
-            held.append((m.sample_id, mh))
+        if assigned[sample_id].split in HELD_OUT:
+            index.add(len(held), sk.minhash)
+            held.append((sample_id, sk.minhash))
         else:
-            training.append((m.sample_id, mh))
+            training.append((sample_id, sk.minhash))
     out = []
-    for sample_id, mh in training:
-        for k in sorted(lsh.query(mh)):
-            if mh.jaccard(held[k][1]) >= threshold:
+    for sample_id, minhash in training:
+        for k in index.candidates(minhash):
+            if similarity(minhash, held[k][1]) >= threshold:
                 out.append((sample_id, held[k][0]))
                 break
     return out

@@ -4,7 +4,8 @@ of a duplicate pair wins never depends on which batch or build wrote it first), 
 samples, the earliest first, so a seed always wins over a synthetic copy of it; every other
 sample of a duplicate group is ``drop`` with reason ``exact-duplicate`` or ``near-duplicate`` and
 the sample it duplicates (and the estimated similarity) as the detail. One batch holds every
-sample: a duplicate can be anywhere."""
+sample (a duplicate can be anywhere), compared by their sketches (``stages.sketch``), read a part at
+a time: the gate holds one signature per sample, never every sample's code."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import Field
 from ..checks.dedup import duplicates
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Settings, Stage, now
+from .sketch import CODE_HASH, read_sketches
 
 STAGE = "dedup"
 LATER = ("dedup", "judge")  # gates after this one: their verdicts do not decide what is compared
@@ -20,6 +22,7 @@ LATER = ("dedup", "judge")  # gates after this one: their verdicts do not decide
 
 class DedupSettings(Settings):
     threshold: float = Field(0.8, gt=0, le=1)  # estimated Jaccard similarity of code shingles
+    # the sketches compared: those the sketch stage made with the same settings are read, others made here
     num_perm: int = Field(128, ge=16, le=1024)
     shingle: int = Field(5, ge=1, le=50)  # tokens per shingle
 
@@ -30,7 +33,7 @@ def survivors(reader: ShardReader) -> list[tuple[str, str]]:
     later = ", ".join(f"'{g}'" for g in LATER)
     dropped = {s for (s,) in reader.rows("verdicts", "DISTINCT sample_id",
                                          where=f"verdict = 'drop' AND gate NOT IN ({later})")}
-    rows = reader.rows("samples", "sample_id, sha256(coalesce(workflow_code, ''))", where="status = 'ok'",
+    rows = reader.rows("samples", f"sample_id, {CODE_HASH}", where="status = 'ok'",
                        order="origin <> 'seed', CASE WHEN origin <> 'seed' THEN created_at END, sample_id")
     return [(s, h) for s, h in rows if s not in dropped]
 
@@ -41,9 +44,8 @@ def plan(reader: ShardReader, settings: DedupSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: DedupSettings) -> Output:
-    code = dict(reader.rows("samples", "sample_id, workflow_code", ids=batch.items, where="status = 'ok'"))
-    found = {d.sample_id: d for d in duplicates(((s, code.get(s) or "") for s in batch.items),
-                                                settings.threshold, settings.num_perm, settings.shingle)}
+    sketched = read_sketches(reader, batch.inputs, settings.num_perm, settings.shingle)
+    found = {d.sample_id: d for d in duplicates(sketched, settings.threshold, settings.num_perm)}
     at = now()
     out = []
     for sid in batch.items:
@@ -56,6 +58,7 @@ def run(batch: Batch, reader: ShardReader, settings: DedupSettings) -> Output:
 
 
 DEDUP: Stage[DedupSettings] = Stage(
-    name=STAGE, reads=("samples", "verdicts"), writes=("verdicts",), code=("workflowbench.checks.dedup", __name__),
+    name=STAGE, reads=("samples", "verdicts", "sketches"), writes=("verdicts",),
+    code=("workflowbench.checks.dedup", "workflowbench.stages.sketch", __name__),
     settings=DedupSettings, plan=plan, run=run, retention="latest",
 )

@@ -1,18 +1,22 @@
 """The splits stage: the kept samples (ok, no gate's drop; an unknown verdict keeps a sample unless
 ``keep_unknown`` is off) into train / reward / dev / test / ood, with the reason for each, and the
 ones that would leak into a held-out split ``excluded`` (``workflowbench.checks.splits``). One
-batch holds every kept sample: decontamination compares them all."""
+batch holds every kept sample: decontamination compares them all, by their sketches
+(``stages.sketch``, the dedup gate's measure), read a part at a time."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pydantic import Field
 
+from ..checks.dedup import Sketch
 from ..checks.splits import Member, assign
 from ..warehouse.reader import ShardReader
 from .contract import Batch, Output, Settings, Stage, now
+from .sketch import CODE_HASH, read_sketches
 
 STAGE = "splits"
 
@@ -21,6 +25,8 @@ class SplitsSettings(Settings):
     split_seed: int = Field(0, ge=0)
     ood_share: float = Field(0.05, ge=0, lt=1)  # of the third-party apps, held out with every seed using them
     threshold: float = Field(0.8, gt=0, le=1)  # near duplicates across splits (the dedup gate's measure)
+    num_perm: int = Field(128, ge=16, le=1024)  # the sketches compared, as the dedup gate's
+    shingle: int = Field(5, ge=1, le=50)
     keep_unknown: bool = True  # a sample some gate could not decide on is kept, flagged in `dataset`
 
 
@@ -39,13 +45,20 @@ def plan(reader: ShardReader, settings: SplitsSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: SplitsSettings) -> Output:
-    rows = reader.rows("samples", "sample_id, origin, shortcut_id, apis, lineage, workflow_code", ids=batch.items,
+    rows = reader.rows("samples", f"sample_id, origin, shortcut_id, apis, lineage, {CODE_HASH}", ids=batch.items,
                        where="status = 'ok'", order="sample_id")
     apps = {i: a for i, a in reader.rows("apis", "identifier, app")}
     members = [Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
-                      _drew_on(lineage), code or "") for sid, origin, shortcut, apis, lineage, code in rows]
+                      _drew_on(lineage)) for sid, origin, shortcut, apis, lineage, _ in rows]
+    code_hash = {r[0]: r[5] for r in rows}
+    del rows
+
+    def sketched(ids: Sequence[str]) -> Iterator[tuple[str, Sketch | None]]:
+        return read_sketches(reader, [(s, code_hash[s]) for s in ids], settings.num_perm, settings.shingle)
+
     at = now()
-    assigned = assign(members, settings.split_seed, settings.ood_share, settings.threshold)
+    assigned = assign(members, settings.split_seed, settings.ood_share, settings.threshold, sketched,
+                      settings.num_perm)
     out = [{"sample_id": a.sample_id, "split": a.split, "reason": a.reason, "created_at": at} for a in assigned]
     counts: dict[str, int] = {}
     for a in assigned:
@@ -63,7 +76,7 @@ def _drew_on(lineage: Any) -> tuple[str, ...]:
 
 
 SPLITS: Stage[SplitsSettings] = Stage(
-    name=STAGE, reads=("samples", "verdicts", "apis"), writes=("splits",),
-    code=("workflowbench.checks.splits", "workflowbench.checks.dedup", __name__),
+    name=STAGE, reads=("samples", "verdicts", "apis", "sketches"), writes=("splits",),
+    code=("workflowbench.checks.splits", "workflowbench.checks.dedup", "workflowbench.stages.sketch", __name__),
     settings=SplitsSettings, plan=plan, run=run, retention="latest",
 )

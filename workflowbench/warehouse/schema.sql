@@ -319,6 +319,22 @@ CREATE TABLE step_labels (
     created_at      TIMESTAMP NOT NULL
 );
 
+-- What the duplicate checks compare of each ok sample's code (stage sketch,
+-- workflowbench/stages/sketch.py, made in batches that run in parallel): the hash of its canonical
+-- form and its MinHash signature. The dedup gate and the splits' decontamination read these instead
+-- of the code, and sketch a sample themselves when it has none for its current code and settings.
+-- key: sample_id, code_sha256, num_perm, shingle
+-- keep: created_at DESC
+CREATE TABLE sketches (
+    sample_id       VARCHAR NOT NULL,   -- samples.sample_id
+    code_sha256     VARCHAR NOT NULL,   -- sha256 of the samples.workflow_code it was made from
+    num_perm        INTEGER NOT NULL,   -- MinHash permutations
+    shingle         INTEGER NOT NULL,   -- tokens per shingle
+    exact           VARCHAR,            -- sha256 of the canonical code (workflowbench/checks/dedup.py); NULL: the code does not tokenize
+    minhash         BLOB,               -- num_perm little-endian uint32 values (rensa, seed 20241105); NULL as exact
+    created_at      TIMESTAMP NOT NULL
+);
+
 -- One verdict per sample and gate (a stage that only decides about samples): keep, drop with a
 -- reason, or unknown when the check itself could not be made (never counted as a drop). The latest
 -- decision per gate wins.

@@ -1,0 +1,76 @@
+"""The sketch stage: the ``checks.dedup.Sketch`` of every ok sample's code (canonical hash and
+MinHash signature), in batches by arrival like the gates', so they run in parallel and a larger
+target only sketches what it adds. The dedup gate and the splits compare these instead of reading
+every sample's code into one process; ``read_sketches`` gives them a part at a time, sketching a
+sample itself when no row matches its current code and settings (code a later stage rewrote, a
+sketch stage not run, other ``num_perm`` or ``shingle``), so their verdicts never depend on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from pydantic import Field
+
+from ..checks.dedup import Sketch, sketches
+from ..warehouse.reader import ShardReader
+from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
+
+STAGE = "sketch"
+CODE_HASH = "sha256(coalesce(workflow_code, ''))"  # what a sketch row says it was made from
+PART = 5000  # samples read at once: what one part's code and sketches hold in memory
+
+
+class SketchSettings(Settings):
+    num_perm: int = Field(128, ge=16, le=1024)
+    shingle: int = Field(5, ge=1, le=50)  # tokens per shingle
+    batch_size: int = Field(2000, ge=1, le=1_000_000)
+    unversioned = frozenset({"batch_size"})
+
+
+def plan(reader: ShardReader, settings: SketchSettings) -> list[Batch]:
+    rows = reader.rows("samples", f"sample_id, {CODE_HASH}", where="status = 'ok'", order=ARRIVAL)
+    return batches_by_id(rows, settings.batch_size)
+
+
+def run(batch: Batch, reader: ShardReader, settings: SketchSettings) -> Output:
+    hashes = dict(batch.inputs)
+    code = dict(reader.rows("samples", "sample_id, workflow_code", ids=batch.items, where="status = 'ok'"))
+    ids = [s for s in batch.items if s in code]
+    at = now()
+    out = [{"sample_id": sid, "code_sha256": hashes[sid], "num_perm": settings.num_perm, "shingle": settings.shingle,
+            "exact": sk.exact if sk else None, "minhash": sk.minhash if sk else None, "created_at": at}
+           for sid, sk in zip(ids, sketches([code[s] or "" for s in ids], settings.num_perm, settings.shingle))]
+    untokenized = sum(r["exact"] is None for r in out)
+    return Output({"sketches": out}, items=len(out), counts={"sketched": len(out) - untokenized,
+                                                            "untokenized": untokenized})
+
+
+def read_sketches(reader: ShardReader, wanted: Sequence[tuple[str, str]], num_perm: int, shingle: int
+                  ) -> Iterator[tuple[str, Sketch | None]]:
+    """(sample id, sketch) of each (sample id, sha256 of its code) in ``wanted``, in that order, read
+    ``PART`` samples at a time; a sample with no sketch row for that code and these settings is
+    sketched here from its code."""
+    for start in range(0, len(wanted), PART):
+        part = wanted[start:start + PART]
+        ids = [s for s, _ in part]
+        stored: dict[str, Sketch | None] = {}
+        if reader.shards("sketches"):
+            for sid, h, exact, minhash in reader.rows(
+                    "sketches", "sample_id, code_sha256, exact, minhash", ids=ids,
+                    where=f"num_perm = {int(num_perm)} AND shingle = {int(shingle)}"):
+                stored[f"{sid}\0{h}"] = Sketch(exact, bytes(minhash)) if exact is not None else None
+        missing = [s for s, h in part if f"{s}\0{h}" not in stored]
+        fresh: dict[str, Sketch | None] = {}
+        if missing:
+            code = dict(reader.rows("samples", "sample_id, workflow_code", ids=missing, where="status = 'ok'"))
+            made = sketches([code.get(s) or "" for s in missing], num_perm, shingle)
+            fresh = dict(zip(missing, made))
+        for sid, h in part:
+            key = f"{sid}\0{h}"
+            yield sid, stored[key] if key in stored else fresh[sid]
+
+
+SKETCH: Stage[SketchSettings] = Stage(
+    name=STAGE, reads=("samples",), writes=("sketches",), code=("workflowbench.checks.dedup", __name__),
+    settings=SketchSettings, plan=plan, run=run, retention="latest",
+)
