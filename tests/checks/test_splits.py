@@ -6,6 +6,7 @@ published `dataset` view holds the kept samples with their flags and labels."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import RAW
@@ -45,22 +46,35 @@ def test_ood_lineage_and_decontamination() -> None:
     split = {s: seed_split(s, 0) for s in seeds}
     train = [s for s in seeds if split[s] == "train"]
     test = [s for s in seeds if split[s] == "test"]
-    members = [Member(s, "seed", s, frozenset({visible}), (), code(s)) for s in seeds]
+    members = [Member(s, "seed", s, frozenset({visible}), ()) for s in seeds]
     members += [
-        Member("ood-seed", "seed", "ood-seed", frozenset({hidden}), (), code("hidden")),
-        Member("syn-train", "synthetic", "x1", frozenset({visible}), (train[0], train[1]), code("fresh")),
-        Member("syn-test", "synthetic", "x2", frozenset({visible}), (train[0], test[0]), code("other")),
-        Member("syn-hidden", "synthetic", "x3", frozenset({hidden}), (train[0],), code("more")),
-        Member("syn-none", "synthetic", "x4", frozenset(), (), code("none")),
-        Member("syn-copy", "synthetic", "x5", frozenset({visible}), (train[0],), code(test[1])),
+        Member("ood-seed", "seed", "ood-seed", frozenset({hidden}), ()),
+        Member("syn-train", "synthetic", "x1", frozenset({visible}), (train[0], train[1])),
+        Member("syn-test", "synthetic", "x2", frozenset({visible}), (train[0], test[0])),
+        Member("syn-hidden", "synthetic", "x3", frozenset({hidden}), (train[0],)),
+        Member("syn-none", "synthetic", "x4", frozenset(), ()),
+        Member("syn-copy", "synthetic", "x5", frozenset({visible}), (train[0],)),
     ]
-    got = {a.sample_id: (a.split, a.reason) for a in assign(members, 0, 0.1, 0.8)}
+    words = {"ood-seed": "hidden", "syn-train": "fresh", "syn-test": "other", "syn-hidden": "more",
+             "syn-none": "none", "syn-copy": test[1]}
+    read: list[str] = []
+
+    def stream() -> Iterator[tuple[str, str]]:  # the code, read once, as the stage streams it
+        for m in members:
+            read.append(m.sample_id)
+            yield m.sample_id, code(words.get(m.sample_id, m.sample_id))
+
+    got = {a.sample_id: (a.split, a.reason) for a in assign(members, stream(), 0, 0.1, 0.8)}
+    assert read == [m.sample_id for m in members]  # consumed once, in order
     assert got["ood-seed"] == ("ood", "held-out-app")
     assert got["syn-train"] == ("train", "lineage") and got["syn-none"] == ("train", "no-lineage")
     assert got["syn-test"] == ("excluded", "drew-on-held-out-seed")
     assert got["syn-hidden"] == ("excluded", "held-out-api")
     assert got["syn-copy"] == ("excluded", f"near-duplicate-of-held-out: {test[1]}")
     assert all(got[s][0] == split[s] for s in seeds)  # distinct code: no seed moved
+    # a member whose code the stream does not hold is compared with nothing
+    partial = assign(members, ((s, c) for s, c in stream() if s != "syn-copy"), 0, 0.1, 0.8)
+    assert {a.sample_id: (a.split, a.reason) for a in partial} == {**got, "syn-copy": ("train", "lineage")}
 
 
 def test_the_stage_is_stable_and_the_dataset_view_has_the_kept_samples(tmp_path: Path) -> None:

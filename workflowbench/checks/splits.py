@@ -13,7 +13,9 @@
   fragments used) when those are all train or reward; one that drew on a dev, test or ood seed, or
   uses a held-out API, is ``excluded``: it would leak what the model is tested on.
 - Decontamination: a train or reward sample that is a near duplicate (the dedup gate's MinHash at
-  the same threshold) of a dev, test or ood sample is ``excluded`` too, naming it.
+  the same threshold) of a dev, test or ood sample is ``excluded`` too, naming it. The code comes
+  apart from the members, as a stream read once: only its MinHash signatures are kept, so memory
+  does not grow with the code of every sample.
 """
 
 from __future__ import annotations
@@ -67,7 +69,6 @@ class Member:
     shortcut_id: str
     apps: frozenset[str]
     drew_on: tuple[str, ...]  # seed sample ids (synthetic lineage)
-    code: str
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,11 @@ class Assigned:
     reason: str
 
 
-def assign(members: Sequence[Member], split_seed: int, ood_share: float, threshold: float, num_perm: int = 128,
-           shingle: int = 5) -> list[Assigned]:
+def assign(members: Sequence[Member], code: Iterable[tuple[str, str]], split_seed: int, ood_share: float,
+           threshold: float, num_perm: int = 128, shingle: int = 5) -> list[Assigned]:
+    """The split of every member, in order. ``code`` yields (sample_id, code) of the members, in
+    their order, and is read once, after the splits by seed, app and lineage are known: the code of
+    a member they exclude is skipped, and a member it does not name is compared with nothing."""
     held = held_out_apps({a for m in members for a in m.apps}, ood_share, split_seed)
     out: dict[str, Assigned] = {}
     seeds: dict[str, str] = {}
@@ -102,30 +106,32 @@ def assign(members: Sequence[Member], split_seed: int, ood_share: float, thresho
             out[m.sample_id] = Assigned(m.sample_id, "reward", "lineage")
         else:
             out[m.sample_id] = Assigned(m.sample_id, "train", "lineage" if drawn else "no-lineage")
-    for sample_id, of in contaminated(members, out, threshold, num_perm, shingle):
+    for sample_id, of in contaminated(code, out, threshold, num_perm, shingle):
         out[sample_id] = Assigned(sample_id, "excluded", f"near-duplicate-of-held-out: {of}")
     return [out[m.sample_id] for m in members]
 
 
-def contaminated(members: Sequence[Member], assigned: Mapping[str, Assigned], threshold: float, num_perm: int,
+def contaminated(code: Iterable[tuple[str, str]], assigned: Mapping[str, Assigned], threshold: float, num_perm: int,
                  shingle: int) -> list[tuple[str, str]]:
-    """(training sample, held-out sample) pairs whose code is a near duplicate at ``threshold``."""
+    """(training sample, held-out sample) pairs whose code is a near duplicate at ``threshold``, over
+    the (sample_id, code) of ``code`` in its order (the earliest held-out sample of equals is named);
+    samples ``assigned`` does not hold are skipped. Only the MinHash of each sample is kept."""
     lsh = RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands_for(threshold, num_perm))
     held: list[tuple[str, RMinHash]] = []
     training: list[tuple[str, RMinHash]] = []
-    for m in members:
-        split = assigned[m.sample_id].split
-        if split == "excluded":  # compared with nothing: its code is not read
+    for sample_id, source in code:
+        got = assigned.get(sample_id)
+        if got is None or got.split == "excluded":  # compared with nothing
             continue
-        text = canonical(m.code)
+        text = canonical(source)
         if text is None:
             continue
         [mh] = RMinHash.from_token_sets([shingles(text, shingle)], num_perm=num_perm, seed=SEED)
-        if split in HELD_OUT:
+        if got.split in HELD_OUT:
             lsh.insert(len(held), mh)
-            held.append((m.sample_id, mh))
+            held.append((sample_id, mh))
         else:
-            training.append((m.sample_id, mh))
+            training.append((sample_id, mh))
     out = []
     for sample_id, mh in training:
         for k in sorted(lsh.query(mh)):

@@ -8,6 +8,8 @@ sample: a duplicate can be anywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from pydantic import Field
 
 from ..checks.dedup import duplicates
@@ -40,9 +42,17 @@ def plan(reader: ShardReader, settings: DedupSettings) -> list[Batch]:
     return [Batch(tuple(rows), tuple(s for s, _ in rows))] if rows else []
 
 
+def code_of(reader: ShardReader, ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(sample_id, code) of the ok samples ``ids``, in that order ("" for one with no code), read a
+    chunk at a time: only one chunk's code is held at once."""
+    for part, rows in reader.chunks("samples", "sample_id, workflow_code", ids=ids, where="status = 'ok'"):
+        code = dict(rows)
+        for sid in part:
+            yield sid, code.get(sid) or ""
+
+
 def run(batch: Batch, reader: ShardReader, settings: DedupSettings) -> Output:
-    code = dict(reader.rows("samples", "sample_id, workflow_code", ids=batch.items, where="status = 'ok'"))
-    found = {d.sample_id: d for d in duplicates(((s, code.get(s) or "") for s in batch.items),
+    found = {d.sample_id: d for d in duplicates(code_of(reader, batch.items),
                                                 settings.threshold, settings.num_perm, settings.shingle)}
     at = now()
     out = []

@@ -6,6 +6,7 @@ batch holds every kept sample: decontamination compares them all."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -39,18 +40,29 @@ def plan(reader: ShardReader, settings: SplitsSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: SplitsSettings) -> Output:
-    rows = reader.rows("samples", "sample_id, origin, shortcut_id, apis, lineage, workflow_code", ids=batch.items,
-                       where="status = 'ok'", order="sample_id")
     apps = {i: a for i, a in reader.rows("apis", "identifier, app")}
-    members = [Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
-                      _drew_on(lineage), code or "") for sid, origin, shortcut, apis, lineage, code in rows]
+    ids = sorted(batch.items)  # sample id order, chunk after chunk: the members' order
+    members = [Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()), _drew_on(lineage))
+               for _, rows in reader.chunks("samples", "sample_id, origin, shortcut_id, apis, lineage", ids=ids,
+                                            where="status = 'ok'", order="sample_id")
+               for sid, origin, shortcut, apis, lineage in rows]
     at = now()
-    assigned = assign(members, settings.split_seed, settings.ood_share, settings.threshold)
+    assigned = assign(members, _code(reader, [m.sample_id for m in members]), settings.split_seed,
+                      settings.ood_share, settings.threshold)
     out = [{"sample_id": a.sample_id, "split": a.split, "reason": a.reason, "created_at": at} for a in assigned]
     counts: dict[str, int] = {}
     for a in assigned:
         counts[a.split] = counts.get(a.split, 0) + 1
     return Output({"splits": out}, items=len(out), counts=counts)
+
+
+def _code(reader: ShardReader, ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(sample_id, code) of ``ids`` in that order, read a chunk at a time while ``assign`` compares
+    them: never all the code at once."""
+    for part, rows in reader.chunks("samples", "sample_id, workflow_code", ids=ids, where="status = 'ok'"):
+        code = dict(rows)
+        for sid in part:
+            yield sid, code.get(sid) or ""
 
 
 def _drew_on(lineage: Any) -> tuple[str, ...]:
