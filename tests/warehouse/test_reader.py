@@ -134,9 +134,10 @@ def test_a_shard_retired_while_a_query_reads_it_is_read_again(tmp_path: Path) ->
         ShardReader(target).rows("samples", "no_such_column")
 
 
-def _rows_ranking_everything(reader: ShardReader, name: str, columns: str, ids: list[str], by: str
-                             ) -> list[tuple[object, ...]]:
-    """What ``rows`` with ``ids`` returned when it ranked the whole table and then kept the ids."""
+def _rows_ranking_everything(reader: ShardReader, name: str, columns: str, ids: list[str] | None = None,
+                             by: str = "") -> list[tuple[object, ...]]:
+    """What ``rows`` returned when it ranked whole rows of the whole table (``current_sql``, as
+    publish does), then kept the ``ids``."""
     import duckdb
     import pyarrow as pa
 
@@ -144,17 +145,20 @@ def _rows_ranking_everything(reader: ShardReader, name: str, columns: str, ids: 
 
     con = duckdb.connect()
     try:
-        con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
-        return con.execute(f"SELECT {columns} FROM ({current_sql(name)}) AS t JOIN wanted ON wanted._id = t.{by}",
-                           {"files": reader.files(name)}).fetchall()
+        sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
+        if ids is not None:
+            con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
+            sql += f" JOIN wanted ON wanted._id = t.{by}"
+        return con.execute(sql, {"files": reader.files(name)}).fetchall()
     finally:
         con.close()
 
 
-def test_rows_of_some_ids_are_those_of_the_whole_ranking(tmp_path: Path) -> None:
-    """Keeping the wanted ids before ranking the current rows (``by`` a key column) keeps whole keys:
-    the same rows win as when the whole table is ranked, with keys repeated across shards (the newer
-    row, or the smallest of a tie, wins) and shards written before a column was added."""
+def test_current_rows_are_those_of_ranking_whole_rows(tmp_path: Path) -> None:
+    """The reader ranks narrow rows (key, order, place; whole rows only for a tie), and keeps the
+    wanted ids before ranking when ``by`` is a key column (whole keys are kept): the same rows win as
+    when whole rows of the whole table are ranked, with keys repeated across shards (the newer row,
+    or the smallest of a tie, wins) and shards written before a column was added."""
     from datetime import datetime
 
     import pyarrow as pa
@@ -190,6 +194,9 @@ def test_rows_of_some_ids_are_those_of_the_whole_ranking(tmp_path: Path) -> None
            "action_count": 3} for s in ids[::2]),
         *({**sample, "sample_id": s, "status": "failed", "workflow_code": None, "created_at": day[3],
            "action_count": 3} for s in ids[1::2])]})  # a failed retry never hides an ok row
+    wh.write_shard(target, wh.shard_key("thoughts", [("c", "1")]), {"samples": [  # a tie: the smallest row wins
+        {**sample, "sample_id": s, "status": "ok", "workflow_code": f"a tie {s}", "created_at": day[0]}
+        for s in ids[5:]]})
 
     reader = ShardReader(target)
     for wanted in (ids[:3], [*ids[2:7], "s9", "missing"], ["missing"], []):
@@ -200,8 +207,13 @@ def test_rows_of_some_ids_are_those_of_the_whole_ranking(tmp_path: Path) -> None
             got = reader.rows(name, columns, ids=keys, by=by)
             assert sorted(got, key=repr) == sorted(_rows_ranking_everything(reader, name, columns, keys, by),
                                                    key=repr), (name, by, wanted)
-    assert sorted(reader.rows("samples", "sample_id, workflow_code, action_count", ids=["s0", "s1"])) == [
-        ("s0", "new s0", 3), ("s1", "old s1", None)]
+    for name, columns in (("verdicts", "*"), ("samples", "*"), ("samples", "sample_id, workflow_code")):
+        assert sorted(reader.rows(name, columns), key=repr) == sorted(
+            _rows_ranking_everything(reader, name, columns), key=repr), name
+    assert sorted(reader.rows("samples", "sample_id, workflow_code, action_count", ids=["s0", "s1", "s7"])) == [
+        ("s0", "new s0", 3), ("s1", "old s1", None), ("s7", "a tie s7", None)]
+    assert sorted(reader.rows("samples", "sample_id, workflow_code", where="sample_id IN ('s6', 's7')")) == [
+        ("s6", "new s6"), ("s7", "a tie s7")]
     assert sorted(reader.rows("verdicts", "gate, detail", ids=["s1"])) == [("dedup", "keep@1"), ("judge", "drop@1")]
     assert [(part, sorted(rows)) for part, rows in reader.chunks("samples", "sample_id", ids=ids[:5], size=2)] == [
         (["s0", "s1"], [("s0",), ("s1",)]), (["s2", "s3"], [("s2",), ("s3",)]), (["s4"], [("s4",)])]

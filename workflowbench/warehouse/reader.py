@@ -19,6 +19,30 @@ from .shards import RETRIES, finished, parts_dir, stage_of, vanished
 CHUNK = 4000  # ids per query when a stage reads large rows (code) a chunk at a time
 
 
+def narrow_current_sql(name: str) -> str:
+    """The rows of ``current_sql(name)`` over ``$files``, ranked in a narrow relation: only the key,
+    the columns of the table's order and each row's place (file, row number) are ranked; a key whose
+    first rows tie under that order ranks those rows alone on every column (the smallest row wins, as
+    in ``current_sql``); then the winners are read back from the shards with only the columns the
+    query uses. Ranking whole rows would hold every column of the table (the code of every sample)
+    in memory at once."""
+    t = table(name)
+    keys = ", ".join(f'"{c}"' for c in t.key)
+    ties = ", ".join(f'"{c}"' for c in t.columns)
+    # shards written before a column was added read it as NULL
+    empty = t.empty_sql().removesuffix(" WHERE false") + ", NULL::VARCHAR AS _file, NULL::BIGINT AS _row"
+    source = (f"(SELECT * RENAME (file_row_number AS _row) FROM read_parquet($files, union_by_name = true, "
+              f"filename = '_file', file_row_number = true) UNION ALL BY NAME {empty} WHERE false)")
+    first = (f"SELECT _file, _row, count(*) OVER (PARTITION BY {keys}) AS _n FROM (SELECT {keys}, _file, _row, "
+             f"rank() OVER (PARTITION BY {keys} ORDER BY {t.order}) AS _rank FROM {source}) WHERE _rank = 1")
+    tied = (f"SELECT _file, _row FROM (SELECT _file, _row, row_number() OVER (PARTITION BY {keys} ORDER BY {t.order}, "
+            f"{ties}) AS _rn FROM {source} AS s SEMI JOIN first AS c ON s._file = c._file AND s._row = c._row "
+            f"AND c._n > 1) WHERE _rn = 1")
+    winners = f"SELECT _file, _row FROM first WHERE _n = 1 UNION ALL {tied}"
+    return (f"WITH first AS MATERIALIZED ({first}) SELECT * EXCLUDE (_file, _row) FROM {source} AS w "
+            f"SEMI JOIN ({winners}) AS k ON w._file = k._file AND w._row = k._row")
+
+
 class ShardReader:
     def __init__(self, warehouse: str | os.PathLike[str]) -> None:
         self.warehouse = warehouse
@@ -48,7 +72,7 @@ class ShardReader:
                       f"(SELECT _id FROM wanted) UNION ALL BY NAME {t.empty_sql()})")
             sql = f"SELECT {columns} FROM ({current_sql(name, source)}) AS t"
         else:
-            sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
+            sql = f"SELECT {columns} FROM ({narrow_current_sql(name)}) AS t"
         for _ in range(RETRIES):
             files = self.files(name) if stages is None else [f for st in stages for f in self.files(name, st)]
             if not files:
