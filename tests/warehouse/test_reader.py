@@ -132,3 +132,88 @@ def test_a_shard_retired_while_a_query_reads_it_is_read_again(tmp_path: Path) ->
         Broken(target).rows("samples", "query")
     with pytest.raises(duckdb.Error):
         ShardReader(target).rows("samples", "no_such_column")
+
+
+def _rows_ranking_everything(reader: ShardReader, name: str, columns: str, ids: list[str] | None = None,
+                             by: str = "") -> list[tuple[object, ...]]:
+    """What ``rows`` returned when it ranked whole rows of the whole table (``current_sql``, as
+    publish does), then kept the ``ids``."""
+    import duckdb
+    import pyarrow as pa
+
+    from workflowbench.warehouse.schema import current_sql
+
+    con = duckdb.connect()
+    try:
+        sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
+        if ids is not None:
+            con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
+            sql += f" JOIN wanted ON wanted._id = t.{by}"
+        return con.execute(sql, {"files": reader.files(name)}).fetchall()
+    finally:
+        con.close()
+
+
+def test_current_rows_are_those_of_ranking_whole_rows(tmp_path: Path) -> None:
+    """The reader ranks narrow rows (key, order, place; whole rows only for a tie), and keeps the
+    wanted ids before ranking when ``by`` is a key column (whole keys are kept): the same rows win as
+    when whole rows of the whole table are ranked, with keys repeated across shards (the newer row,
+    or the smallest of a tie, wins) and shards written before a column was added."""
+    from datetime import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from workflowbench.warehouse.schema import table
+
+    target = tmp_path / "w.duckdb"
+    day = [datetime(2024, 1, d) for d in range(1, 5)]
+
+    def verdict(sid: str, gate: str, verdict: str, at: datetime) -> dict[str, object]:
+        return {"sample_id": sid, "gate": gate, "verdict": verdict, "reason": None, "detail": f"{verdict}@{at.day}",
+                "decided_at": at}
+
+    ids = [f"s{i}" for i in range(8)]
+    wh.write_shard(target, wh.shard_key("dedup", [("a", "1")]), {"verdicts": [
+        verdict(s, g, "keep", day[0]) for s in ids for g in ("dedup", "judge")]})
+    wh.write_shard(target, wh.shard_key("dedup", [("b", "1")]), {"verdicts": [
+        *(verdict(s, "dedup", "drop", day[1]) for s in ids[::2]),  # newer: wins
+        *(verdict(s, "judge", "drop", day[0]) for s in ids[1::3]),  # a tie: the smallest row wins
+        verdict("s9", "judge", "unknown", day[2])]})
+    sample = {"shortcut_id": "x", "origin": "seed", "error": None, "query": "q", "apis": ["a"], "task_plan": "1. a",
+              "category": None, "backend": "offline", "model": "m", "prompt_versions": None, "chunks": 1,
+              "spec_id": None, "lineage": None}
+    # a shard written before samples had action_count: it reads as NULL
+    before = pa.schema([f for f in table("samples").arrow if f.name != "action_count"])
+    old = wh.parts_dir(target) / wh.shard_key("thoughts", [("a", "1")])
+    old.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([{**sample, "sample_id": s, "status": "ok", "workflow_code": f"old {s}",
+                                          "created_at": day[0]} for s in ids], schema=before), old / "samples.parquet")
+    wh.write_shard(target, wh.shard_key("thoughts", [("b", "1")]), {"samples": [
+        *({**sample, "sample_id": s, "status": "ok", "workflow_code": f"new {s}", "created_at": day[1],
+           "action_count": 3} for s in ids[::2]),
+        *({**sample, "sample_id": s, "status": "failed", "workflow_code": None, "created_at": day[3],
+           "action_count": 3} for s in ids[1::2])]})  # a failed retry never hides an ok row
+    wh.write_shard(target, wh.shard_key("thoughts", [("c", "1")]), {"samples": [  # a tie: the smallest row wins
+        {**sample, "sample_id": s, "status": "ok", "workflow_code": f"a tie {s}", "created_at": day[0]}
+        for s in ids[5:]]})
+
+    reader = ShardReader(target)
+    for wanted in (ids[:3], [*ids[2:7], "s9", "missing"], ["missing"], []):
+        for name, columns, by in (("verdicts", "*", "sample_id"), ("verdicts", "sample_id, gate, detail", "gate"),
+                                  ("verdicts", "sample_id, gate, detail", "verdict"),
+                                  ("samples", "*", "sample_id"), ("samples", "sample_id, workflow_code", "sample_id")):
+            keys = wanted if by == "sample_id" else ["judge", "unknown", "keep"]
+            got = reader.rows(name, columns, ids=keys, by=by)
+            assert sorted(got, key=repr) == sorted(_rows_ranking_everything(reader, name, columns, keys, by),
+                                                   key=repr), (name, by, wanted)
+    for name, columns in (("verdicts", "*"), ("samples", "*"), ("samples", "sample_id, workflow_code")):
+        assert sorted(reader.rows(name, columns), key=repr) == sorted(
+            _rows_ranking_everything(reader, name, columns), key=repr), name
+    assert sorted(reader.rows("samples", "sample_id, workflow_code, action_count", ids=["s0", "s1", "s7"])) == [
+        ("s0", "new s0", 3), ("s1", "old s1", None), ("s7", "a tie s7", None)]
+    assert sorted(reader.rows("samples", "sample_id, workflow_code", where="sample_id IN ('s6', 's7')")) == [
+        ("s6", "new s6"), ("s7", "a tie s7")]
+    assert sorted(reader.rows("verdicts", "gate, detail", ids=["s1"])) == [("dedup", "keep@1"), ("judge", "drop@1")]
+    assert [(part, sorted(rows)) for part, rows in reader.chunks("samples", "sample_id", ids=ids[:5], size=2)] == [
+        (["s0", "s1"], [("s0",), ("s1",)]), (["s2", "s3"], [("s2",), ("s3",)]), (["s4"], [("s4",)])]

@@ -12,12 +12,11 @@ from collections.abc import Iterator, Sequence
 from pydantic import Field
 
 from ..checks.dedup import Sketch, sketches
-from ..warehouse.reader import ShardReader
+from ..warehouse.reader import CHUNK, ShardReader
 from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 
 STAGE = "sketch"
 CODE_HASH = "sha256(coalesce(workflow_code, ''))"  # what a sketch row says it was made from
-PART = 5000  # samples read at once: what one part's code and sketches hold in memory
 
 
 class SketchSettings(Settings):
@@ -47,27 +46,23 @@ def run(batch: Batch, reader: ShardReader, settings: SketchSettings) -> Output:
 
 def read_sketches(reader: ShardReader, wanted: Sequence[tuple[str, str]], num_perm: int, shingle: int
                   ) -> Iterator[tuple[str, Sketch | None]]:
-    """(sample id, sketch) of each (sample id, sha256 of its code) in ``wanted``, in that order, read
-    ``PART`` samples at a time; a sample with no sketch row for that code and these settings is
-    sketched here from its code."""
-    for start in range(0, len(wanted), PART):
-        part = wanted[start:start + PART]
-        ids = [s for s, _ in part]
-        stored: dict[str, Sketch | None] = {}
-        if reader.shards("sketches"):
-            for sid, h, exact, minhash in reader.rows(
-                    "sketches", "sample_id, code_sha256, exact, minhash", ids=ids,
-                    where=f"num_perm = {int(num_perm)} AND shingle = {int(shingle)}"):
-                stored[f"{sid}\0{h}"] = Sketch(exact, bytes(minhash)) if exact is not None else None
-        missing = [s for s, h in part if f"{s}\0{h}" not in stored]
-        fresh: dict[str, Sketch | None] = {}
+    """(sample id, sketch) of each (sample id, sha256 of its code) in ``wanted``, in that order, read a
+    chunk of ids at a time (``ShardReader.chunks``); a sample with no sketch row for that code and
+    these settings is sketched here from its code."""
+    hashes = dict(wanted)
+    ids = [s for s, _ in wanted]
+    parts = (reader.chunks("sketches", "sample_id, code_sha256, exact, minhash", ids=ids,
+                           where=f"num_perm = {int(num_perm)} AND shingle = {int(shingle)}")
+             if reader.shards("sketches") else ((ids[i:i + CHUNK], []) for i in range(0, len(ids), CHUNK)))
+    for part, rows in parts:
+        stored = {sid: Sketch(exact, bytes(minhash)) if exact is not None else None
+                  for sid, h, exact, minhash in rows if h == hashes[sid]}
+        missing = [s for s in part if s not in stored]
         if missing:
             code = dict(reader.rows("samples", "sample_id, workflow_code", ids=missing, where="status = 'ok'"))
-            made = sketches([code.get(s) or "" for s in missing], num_perm, shingle)
-            fresh = dict(zip(missing, made))
-        for sid, h in part:
-            key = f"{sid}\0{h}"
-            yield sid, stored[key] if key in stored else fresh[sid]
+            stored.update(zip(missing, sketches([code.get(s) or "" for s in missing], num_perm, shingle)))
+        for sid in part:
+            yield sid, stored[sid]
 
 
 SKETCH: Stage[SketchSettings] = Stage(

@@ -19,6 +19,7 @@ from .contract import Batch, Output, Settings, Stage, now
 from .sketch import CODE_HASH, read_sketches
 
 STAGE = "splits"
+MEMBERS = 20_000  # samples per query of the members: each scans the table once
 
 
 class SplitsSettings(Settings):
@@ -45,13 +46,16 @@ def plan(reader: ShardReader, settings: SplitsSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: SplitsSettings) -> Output:
-    rows = reader.rows("samples", f"sample_id, origin, shortcut_id, apis, lineage, {CODE_HASH}", ids=batch.items,
-                       where="status = 'ok'", order="sample_id")
     apps = {i: a for i, a in reader.rows("apis", "identifier, app")}
-    members = [Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
-                      _drew_on(lineage)) for sid, origin, shortcut, apis, lineage, _ in rows]
-    code_hash = {r[0]: r[5] for r in rows}
-    del rows
+    members: list[Member] = []
+    code_hash: dict[str, str] = {}
+    # in sample id order, a part at a time: only one part's lineage text is held at once
+    for _, rows in reader.chunks("samples", f"sample_id, origin, shortcut_id, apis, lineage, {CODE_HASH}",
+                                 ids=sorted(batch.items), size=MEMBERS, where="status = 'ok'", order="sample_id"):
+        for sid, origin, shortcut, apis, lineage, h in rows:
+            members.append(Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
+                                  _drew_on(lineage)))
+            code_hash[sid] = h
 
     def sketched(ids: Sequence[str]) -> Iterator[tuple[str, Sketch | None]]:
         return read_sketches(reader, [(s, code_hash[s]) for s in ids], settings.num_perm, settings.shingle)

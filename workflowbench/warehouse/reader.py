@@ -5,7 +5,7 @@ same before and after publish), and shortcuts as parsed workflows, read once per
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import duckdb
@@ -15,6 +15,32 @@ from ..shortcut.model import Workflow
 from ..shortcut.reader import read_shortcut
 from .schema import current_sql, table
 from .shards import RETRIES, finished, parts_dir, stage_of, vanished
+
+CHUNK = 4000  # ids per query when a stage reads large rows (code) a chunk at a time
+
+
+def narrow_current_sql(name: str) -> str:
+    """The rows of ``current_sql(name)`` over ``$files``, ranked in a narrow relation: only the key,
+    the columns of the table's order and each row's place (file, row number) are ranked; a key whose
+    first rows tie under that order ranks those rows alone on every column (the smallest row wins, as
+    in ``current_sql``); then the winners are read back from the shards with only the columns the
+    query uses. Ranking whole rows would hold every column of the table (the code of every sample)
+    in memory at once."""
+    t = table(name)
+    keys = ", ".join(f'"{c}"' for c in t.key)
+    ties = ", ".join(f'"{c}"' for c in t.columns)
+    # shards written before a column was added read it as NULL
+    empty = t.empty_sql().removesuffix(" WHERE false") + ", NULL::VARCHAR AS _file, NULL::BIGINT AS _row"
+    source = (f"(SELECT * RENAME (file_row_number AS _row) FROM read_parquet($files, union_by_name = true, "
+              f"filename = '_file', file_row_number = true) UNION ALL BY NAME {empty} WHERE false)")
+    first = (f"SELECT _file, _row, count(*) OVER (PARTITION BY {keys}) AS _n FROM (SELECT {keys}, _file, _row, "
+             f"rank() OVER (PARTITION BY {keys} ORDER BY {t.order}) AS _rank FROM {source}) WHERE _rank = 1")
+    tied = (f"SELECT _file, _row FROM (SELECT _file, _row, row_number() OVER (PARTITION BY {keys} ORDER BY {t.order}, "
+            f"{ties}) AS _rn FROM {source} AS s SEMI JOIN first AS c ON s._file = c._file AND s._row = c._row "
+            f"AND c._n > 1) WHERE _rn = 1")
+    winners = f"SELECT _file, _row FROM first WHERE _n = 1 UNION ALL {tied}"
+    return (f"WITH first AS MATERIALIZED ({first}) SELECT * EXCLUDE (_file, _row) FROM {source} AS w "
+            f"SEMI JOIN ({winners}) AS k ON w._file = k._file AND w._row = k._row")
 
 
 class ShardReader:
@@ -36,7 +62,17 @@ class ShardReader:
         """``SELECT columns`` over the current rows of ``name`` (among the shards of ``stages`` only,
         if given); ``ids`` keeps the rows whose ``by`` column (default: the table's first key column)
         is one of them."""
-        sql = f"SELECT {columns} FROM ({current_sql(name)}) AS t"
+        t = table(name)
+        by = by or t.key[0]
+        if ids is not None and by in t.key:
+            # Every row of a key shares its ``by`` value: keeping the wanted ids before the ranking
+            # keeps whole keys, so the same rows win, and the ranking sorts only those rows rather
+            # than the whole table on every query. Shards without a column still read it as NULL.
+            source = (f'(SELECT * FROM read_parquet($files, union_by_name = true) WHERE "{by}" IN '
+                      f"(SELECT _id FROM wanted) UNION ALL BY NAME {t.empty_sql()})")
+            sql = f"SELECT {columns} FROM ({current_sql(name, source)}) AS t"
+        else:
+            sql = f"SELECT {columns} FROM ({narrow_current_sql(name)}) AS t"
         for _ in range(RETRIES):
             files = self.files(name) if stages is None else [f for st in stages for f in self.files(name, st)]
             if not files:
@@ -45,7 +81,7 @@ class ShardReader:
             try:
                 if ids is not None:
                     con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
-                    query = sql + f" JOIN wanted ON wanted._id = t.{by or table(name).key[0]}"
+                    query = sql + f" JOIN wanted ON wanted._id = t.{by}"
                 else:
                     query = sql
                 query += f" WHERE {where}" if where else ""
@@ -59,6 +95,14 @@ class ShardReader:
             finally:
                 con.close()
         raise RuntimeError(f"{name}: its shards kept changing while being read ({RETRIES} tries)")
+
+    def chunks(self, name: str, columns: str = "*", *, ids: Sequence[str], size: int = CHUNK, where: str = "",
+               by: str | None = None, order: str = "") -> Iterator[tuple[Sequence[str], list[tuple[Any, ...]]]]:
+        """``rows`` of ``ids`` ``size`` ids at a time, in their order: (the chunk's ids, its rows) per
+        chunk, one query each, so that only one chunk's rows are held at once."""
+        for start in range(0, len(ids), size):
+            part = ids[start:start + size]
+            yield part, self.rows(name, columns, where=where, ids=part, by=by, order=order)
 
     def workflows(self, ids: Sequence[str] | None = None) -> dict[str, Workflow]:
         """Shortcut id -> its workflow, parsed from the stored plist once per reader (all, if no ids)."""
