@@ -28,7 +28,7 @@ from jsonschema.exceptions import best_match
 from ..code.from_code import from_code
 from ..code.syntax import parse
 from ..code.to_code import blocks
-from ..code.view import BASE64_RUN
+from ..code.view import BASE64_RUN, BLOB_CHARS
 from ..shortcut.controlflow import BLOCK_ACTIONS
 from ..shortcut.errors import ShortcutError
 from ..shortcut.model import Action, Workflow, canonical
@@ -46,7 +46,6 @@ PLACEHOLDER = re.compile(r"<(?:base64 |data URL: )?[\w .+/-]{1,40}, [\d,.]+ (?:b
 # A b' or b" that no word character or quote comes right before: maybe a byte literal. (The look
 # behind comes after the b, so the search skips from b to b instead of trying every position.)
 BYTES_PREFIX = re.compile(r"b(?<![\w'\"]b)['\"]")
-BLOB_CHARS = 200  # the fewest characters BASE64_RUN matches (none of them a space)
 CHARS_PER_TOKEN = 4
 
 

@@ -61,7 +61,8 @@ _READS: dict[int, frozenset[str]] = {
     **dict.fromkeys((0, 1, 2, 3), frozenset({_NUMBER})), 1003: frozenset({_NUMBER, _OTHER}),
     **dict.fromkeys((8, 9, 99, 999), frozenset({_TEXT})), 100: frozenset(), 101: frozenset(),
 }
-BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")  # base64 that did not decode is still a blob
+BLOB_CHARS = 200  # the fewest characters of base64 that count as a blob (none of them a space)
+BASE64_RUN = re.compile(rf"[A-Za-z0-9+/]{{{BLOB_CHARS},}}={{0,2}}")  # base64 that did not decode is still a blob
 _B64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 _DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(?:;[\w=.+-]+)*;base64,", re.I)
 _MAGIC = (

@@ -13,18 +13,15 @@ from pydantic import Field
 
 from ..checks.dedup import duplicates
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, now
-from .sketch import CODE_HASH, read_sketches
+from .contract import Batch, Output, Stage, now
+from .sketch import CODE_HASH, SketchParams, read_sketches
 
 STAGE = "dedup"
 LATER = ("dedup", "judge")  # gates after this one: their verdicts do not decide what is compared
 
 
-class DedupSettings(Settings):
+class DedupSettings(SketchParams):  # the sketches compared: the sketch stage's made alike, others made here
     threshold: float = Field(0.8, gt=0, le=1)  # estimated Jaccard similarity of code shingles
-    # the sketches compared: those the sketch stage made with the same settings are read, others made here
-    num_perm: int = Field(128, ge=16, le=1024)
-    shingle: int = Field(5, ge=1, le=50)  # tokens per shingle
 
 
 def survivors(reader: ShardReader) -> list[tuple[str, str]]:
@@ -44,7 +41,7 @@ def plan(reader: ShardReader, settings: DedupSettings) -> list[Batch]:
 
 
 def run(batch: Batch, reader: ShardReader, settings: DedupSettings) -> Output:
-    sketched = read_sketches(reader, batch.inputs, settings.num_perm, settings.shingle)
+    sketched = read_sketches(reader, batch.inputs, settings)
     found = {d.sample_id: d for d in duplicates(sketched, settings.threshold, settings.num_perm)}
     at = now()
     out = []

@@ -12,16 +12,22 @@ from collections.abc import Iterator, Sequence
 from pydantic import Field
 
 from ..checks.dedup import Sketch, sketches
-from ..warehouse.reader import CHUNK, ShardReader
+from ..warehouse.reader import ShardReader
 from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 
 STAGE = "sketch"
 CODE_HASH = "sha256(coalesce(workflow_code, ''))"  # what a sketch row says it was made from
 
 
-class SketchSettings(Settings):
+class SketchParams(Settings):
+    """How a sketch is made: the sketch stage's, and the dedup gate's and the splits' (which read the
+    sketches made with their own)."""
+
     num_perm: int = Field(128, ge=16, le=1024)
     shingle: int = Field(5, ge=1, le=50)  # tokens per shingle
+
+
+class SketchSettings(SketchParams):
     batch_size: int = Field(2000, ge=1, le=1_000_000)
     unversioned = frozenset({"batch_size"})
 
@@ -33,36 +39,38 @@ def plan(reader: ShardReader, settings: SketchSettings) -> list[Batch]:
 
 def run(batch: Batch, reader: ShardReader, settings: SketchSettings) -> Output:
     hashes = dict(batch.inputs)
-    code = dict(reader.rows("samples", "sample_id, workflow_code", ids=batch.items, where="status = 'ok'"))
-    ids = [s for s in batch.items if s in code]
+    made = made_from_code(reader, batch.items, settings)
     at = now()
     out = [{"sample_id": sid, "code_sha256": hashes[sid], "num_perm": settings.num_perm, "shingle": settings.shingle,
             "exact": sk.exact if sk else None, "minhash": sk.minhash if sk else None, "created_at": at}
-           for sid, sk in zip(ids, sketches([code[s] or "" for s in ids], settings.num_perm, settings.shingle))]
+           for sid, sk in made.items()]
     untokenized = sum(r["exact"] is None for r in out)
     return Output({"sketches": out}, items=len(out), counts={"sketched": len(out) - untokenized,
                                                             "untokenized": untokenized})
 
 
-def read_sketches(reader: ShardReader, wanted: Sequence[tuple[str, str]], num_perm: int, shingle: int
+def made_from_code(reader: ShardReader, ids: Sequence[str], params: SketchParams) -> dict[str, Sketch | None]:
+    """The sketch of each ok sample of ``ids`` (in their order), made from its code read in one query."""
+    code = dict(reader.rows("samples", "sample_id, workflow_code", ids=ids, where="status = 'ok'"))
+    found = [s for s in ids if s in code]
+    return dict(zip(found, sketches([code[s] or "" for s in found], params.num_perm, params.shingle)))
+
+
+def read_sketches(reader: ShardReader, wanted: Sequence[tuple[str, str]], params: SketchParams
                   ) -> Iterator[tuple[str, Sketch | None]]:
     """(sample id, sketch) of each (sample id, sha256 of its code) in ``wanted``, in that order, read a
     chunk of ids at a time (``ShardReader.chunks``); a sample with no sketch row for that code and
-    these settings is sketched here from its code."""
+    these settings is sketched here from its code (None if it is no longer an ok sample)."""
     hashes = dict(wanted)
-    ids = [s for s, _ in wanted]
-    parts = (reader.chunks("sketches", "sample_id, code_sha256, exact, minhash", ids=ids,
-                           where=f"num_perm = {int(num_perm)} AND shingle = {int(shingle)}")
-             if reader.shards("sketches") else ((ids[i:i + CHUNK], []) for i in range(0, len(ids), CHUNK)))
-    for part, rows in parts:
+    for part, rows in reader.chunks("sketches", "sample_id, code_sha256, exact, minhash", ids=[s for s, _ in wanted],
+                                    where=f"num_perm = {int(params.num_perm)} AND shingle = {int(params.shingle)}"):
         stored = {sid: Sketch(exact, bytes(minhash)) if exact is not None else None
                   for sid, h, exact, minhash in rows if h == hashes[sid]}
         missing = [s for s in part if s not in stored]
         if missing:
-            code = dict(reader.rows("samples", "sample_id, workflow_code", ids=missing, where="status = 'ok'"))
-            stored.update(zip(missing, sketches([code.get(s) or "" for s in missing], num_perm, shingle)))
+            stored.update(made_from_code(reader, missing, params))
         for sid in part:
-            yield sid, stored[sid]
+            yield sid, stored.get(sid)
 
 
 SKETCH: Stage[SketchSettings] = Stage(

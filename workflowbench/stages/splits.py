@@ -15,19 +15,17 @@ from pydantic import Field
 from ..checks.dedup import Sketch
 from ..checks.splits import Member, assign
 from ..warehouse.reader import ShardReader
-from .contract import Batch, Output, Settings, Stage, now
-from .sketch import CODE_HASH, read_sketches
+from .contract import Batch, Output, Stage, now
+from .sketch import CODE_HASH, SketchParams, read_sketches
 
 STAGE = "splits"
 MEMBERS = 20_000  # samples per query of the members: each scans the table once
 
 
-class SplitsSettings(Settings):
+class SplitsSettings(SketchParams):  # the sketches compared, as the dedup gate's
     split_seed: int = Field(0, ge=0)
     ood_share: float = Field(0.05, ge=0, lt=1)  # of the third-party apps, held out with every seed using them
     threshold: float = Field(0.8, gt=0, le=1)  # near duplicates across splits (the dedup gate's measure)
-    num_perm: int = Field(128, ge=16, le=1024)  # the sketches compared, as the dedup gate's
-    shingle: int = Field(5, ge=1, le=50)
     keep_unknown: bool = True  # a sample some gate could not decide on is kept, flagged in `dataset`
 
 
@@ -58,7 +56,7 @@ def run(batch: Batch, reader: ShardReader, settings: SplitsSettings) -> Output:
             code_hash[sid] = h
 
     def sketched(ids: Sequence[str]) -> Iterator[tuple[str, Sketch | None]]:
-        return read_sketches(reader, [(s, code_hash[s]) for s in ids], settings.num_perm, settings.shingle)
+        return read_sketches(reader, [(s, code_hash[s]) for s in ids], settings)
 
     at = now()
     assigned = assign(members, settings.split_seed, settings.ood_share, settings.threshold, sketched,
