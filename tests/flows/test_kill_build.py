@@ -104,8 +104,7 @@ def killed(world: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
             children[moment] = subprocess.Popen(
                 command(run.server, run.warehouse), cwd=ROOT, env=world | {AT: point, FILE: str(marker)},
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        deadline = time.monotonic() + 400  # a guard against a hang, not a measure
-        while children and time.monotonic() < deadline:
+        while children:  # each child pauses at its moment or exits; a hang is the test timeout's
             for moment, child in list(children.items()):
                 run = runs[moment]
                 marker = run.warehouse.with_name("paused")
@@ -121,7 +120,6 @@ def killed(world: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
                     raise AssertionError(f"{moment}: the build never reached {MOMENTS[moment]}: "
                                          f"{child.communicate()[1][-3000:]}")
             time.sleep(0.02)
-        assert not children, f"never paused: {sorted(children)}"
         for moment, child in reruns.items():
             runs[moment].log = child.communicate(timeout=600)[1]
             runs[moment].rerun = child.returncode
@@ -211,8 +209,7 @@ def test_two_overlapping_builds_with_different_sources_keep_every_sample(
     a = subprocess.Popen(offline(first, target), cwd=ROOT, env=env | ({AT: point, FILE: str(marker)} if point else {}),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if point:
-        deadline = time.monotonic() + 300  # a guard against a hang, not a measure
-        while not marker.exists() and a.poll() is None and time.monotonic() < deadline:
+        while not marker.exists() and a.poll() is None:  # a hang is the test timeout's
             time.sleep(0.02)
         assert marker.exists(), a.communicate()[1][-3000:]
     b = subprocess.run(offline(second, target), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
