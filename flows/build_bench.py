@@ -24,7 +24,7 @@ from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
 from workflowbench.llm.preflight import check_endpoint
 from workflowbench.llm.roles import ROLES, Role, check_roles, describe, endpoint
-from workflowbench.quality import quality_markdown, sample_quality
+from workflowbench.quality import published_quality, quality_markdown
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
@@ -251,7 +251,7 @@ def build_bench(
            "thoughts_calls": sum(r.calls for r in thoughts)}
     ok = sum(n for _, _, _, status, n in summary["samples"] if status == "ok")
     report = build_markdown(summary, run) + "\n" + quality_markdown(
-        sample_quality(warehouse, limit=QUALITY_SAMPLE), of=ok)
+        published_quality(warehouse, limit=QUALITY_SAMPLE), of=ok)
     create_markdown_artifact(key="build-bench-report", markdown=report,
                              description="Files, shortcuts, actions, rejects, code, samples and gates of this build")
     create_markdown_artifact(key="catalog-report", markdown=catalog_markdown(catalog_summary(warehouse)),

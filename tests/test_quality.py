@@ -21,6 +21,7 @@ from workflowbench.quality import (
     lexical,
     normalize_line,
     opening,
+    published_quality,
     quality_markdown,
     quotes_title,
     quotes_title_verbatim,
@@ -247,3 +248,25 @@ def test_a_limited_report_reads_the_same_few_samples_every_time(tmp_path: Path) 
     assert few["samples"] == 2 and few == sample_quality(target, limit=2)
     assert "Over 2 of the" in quality_markdown(few, of=full["samples"])
     assert "Over the samples with status ok" in quality_markdown(full, of=full["samples"])
+
+
+def test_published_figures_are_remembered_for_the_rows_they_are_of(tmp_path: Path) -> None:
+    target = handmade(tmp_path)
+    fresh = published_quality(target, limit=5)
+    assert fresh == sample_quality(target, limit=5)  # what is remembered reads back the same
+    [kept] = (wh.parts_dir(target) / ".reports").glob("quality-*.json")
+    # The remembered figures are read back while the file's tables are those they are of: a forged
+    # figure shows it (the samples are not analysed again) ...
+    kept.write_text(json.dumps({**fresh, "samples": -1}), encoding="utf-8")
+    assert published_quality(target, limit=5)["samples"] == -1
+    assert published_quality(target, limit=6)["samples"] == sample_quality(target, limit=6)["samples"]
+    # ... and never once a table they read was published from other shards.
+    sid = "shortcut-extra"
+    wh.write_shard(target, "thoughts-" + "1" * 32, {
+        "samples": [row("samples", sample_id="seed-extra", shortcut_id=sid, query="q", task_plan="1. p",
+                        workflow_code="x = 1\n", status="ok")],
+        "shortcuts": [row("shortcuts", id=sid, name="Extra")], "actions": []})
+    wh.publish(target)
+    again = published_quality(target)
+    assert again == sample_quality(target) and again["samples"] == 10
+    assert [p.name for p in (wh.parts_dir(target) / ".reports").glob("quality-*.json")] != [kept.name]

@@ -11,11 +11,14 @@ is counted (``unparsable_code``) instead of stopping the report.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import itertools
+import json
 import os
 import re
 import tokenize
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -380,6 +383,39 @@ def sample_quality(warehouse: str | os.PathLike[str], origin: str | None = None,
                 except Exception:  # one bad row never stops the report: counted, not analysed
                     tally.failed(query, plan, code)
     return tally.figures()
+
+
+# The tables SQL reads: the figures of a published file are a function of their rows (and this code).
+READS = ("samples", "shortcuts", "actions")
+
+
+def published_quality(warehouse: str | os.PathLike[str], origin: str | None = None, limit: int | None = None
+                      ) -> dict[str, Any]:
+    """``sample_quality``, remembered beside the shards (``<parts>/.reports/``) for the fingerprints
+    the published file records of the tables it reads: a rebuild that changed none of them reads
+    the figures back instead of analysing every sample again."""
+    from .stages.contract import code_version  # the stages import much; only this needs them
+
+    made_from = wh.recorded(warehouse)
+    if any(t not in made_from for t in READS):  # no file, or one whose tables record nothing: no key
+        return sample_quality(warehouse, origin, limit)
+    key = hashlib.sha256(json.dumps([[made_from[t] for t in READS], code_version(__name__, "workflowbench.code"),
+                                     origin, limit]).encode()).hexdigest()[:24]
+    folder = wh.parts_dir(warehouse) / ".reports"
+    path = folder / f"quality-{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    figures = sample_quality(warehouse, origin, limit)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{path.name}.{uuid.uuid4().hex}"
+    tmp.write_text(json.dumps(figures), encoding="utf-8")
+    os.replace(tmp, path)  # whole or absent, whoever reads it
+    for old in folder.glob("quality-*.json"):  # only the current figures are worth keeping
+        if old != path:
+            old.unlink(missing_ok=True)
+    return figures
 
 
 def _pct(share: float) -> str:

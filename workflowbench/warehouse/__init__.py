@@ -2,7 +2,7 @@
 (``shards``), stages read each other's shards (``reader``), and ``publish`` loads them all into
 one DuckDB file."""
 
-from .publish import DEFAULT_WAREHOUSE, Published, check_query, connect, publish
+from .publish import DEFAULT_WAREHOUSE, Published, check_query, connect, publish, recorded
 from .reader import ShardReader
 from .schema import Table, current_sql, schema_sql, table, tables
 from .shards import has_shard, parts_dir, retire, shard_key, sweep, write_shard
@@ -18,6 +18,7 @@ __all__ = [
     "has_shard",
     "parts_dir",
     "publish",
+    "recorded",
     "retire",
     "schema_sql",
     "shard_key",

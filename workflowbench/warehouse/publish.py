@@ -89,6 +89,16 @@ def _recorded(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
     return {t: c[len(_MARK):] for t, c in rows if isinstance(c, str) and c.startswith(_MARK)}
 
 
+def recorded(warehouse: str | os.PathLike[str]) -> dict[str, str]:
+    """Table -> the fingerprint of what the published file's table was made from (empty when there
+    is no readable file): equal fingerprints, equal rows."""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return _recorded(con, con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+    except (duckdb.Error, OSError):
+        return {}
+
+
 def publish(warehouse: str | os.PathLike[str]) -> Published:
     """Load every shard into a fresh warehouse file and swap it in place of the old one; tables
     whose shards did not change are copied from the old file, and with no change nothing is done."""
@@ -175,4 +185,4 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             raise ValueError(f"only queries are allowed, not {kind} statements")
 
 
-__all__ = ["DEFAULT_WAREHOUSE", "Published", "check_query", "connect", "parts_dir", "publish"]
+__all__ = ["DEFAULT_WAREHOUSE", "Published", "check_query", "connect", "parts_dir", "publish", "recorded"]
