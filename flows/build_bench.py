@@ -26,6 +26,7 @@ from workflowbench.llm.preflight import check_endpoint
 from workflowbench.llm.roles import ROLES, Role, check_roles, describe, endpoint
 from workflowbench.quality import published_quality, quality_markdown
 from workflowbench.reports import build_markdown, build_summary, catalog_markdown, catalog_summary
+from workflowbench.stages import memo
 from workflowbench.stages.catalog import CATALOG
 from workflowbench.stages.contract import Batch, Result, Settings, Stage, StageFailed, finish, run_batch, verdict
 from workflowbench.stages.dedup import DEDUP
@@ -46,6 +47,8 @@ from workflowbench.warehouse.reader import ShardReader
 PIPELINE: tuple[Stage[Any], ...] = (INGEST, CATALOG, THOUGHTS, SPECS, EXPAND, SYNTHESIZE, REFINE, MIN_ACTIONS,
                                     RULES_STAGE, SKETCH, DEDUP, JUDGE, SPLITS, NEGATIVES)
 STAGES = {s.name: s for s in PIPELINE}
+# Plans that read files outside the warehouse (the sources, the catalog files): always planned.
+PLANNED_FROM_FILES = frozenset({INGEST.name, CATALOG.name})
 DEFAULT_BATCH_SIZE = INGEST.settings().batch_size
 # With a target size, the stages from specs to splits run again with more specs until the kept
 # samples reach it: at most this many times more, each adding what the last round's keep rate says
@@ -78,8 +81,15 @@ def publish_task(warehouse: str) -> dict[str, int]:
 def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings,
                  on: Engine | None = None) -> tuple[list[Batch], list[Result]]:
     """Plan ``stage``, run its batches as tasks (on the flow's task runner, or ``on`` Dask workers,
-    each batch with one worker's share of the LLM limits), then apply its retention."""
-    planned = stage.plan(ShardReader(warehouse), settings)
+    each batch with one worker's share of the LLM limits), then apply its retention. A stage none of
+    whose inputs changed since its last complete run is not planned again (``memo``)."""
+    logger = get_run_logger()
+    if stage.name not in PLANNED_FROM_FILES and (same := memo.unchanged(stage, warehouse, settings)) is not None:
+        logger.info("%s: nothing it reads changed since its last complete run; its %d batches are skipped "
+                    "without planning", stage.name, len(same))
+        return [], same
+    reader = memo.ListingReader(warehouse)
+    planned = stage.plan(reader, settings)
     runner = stage_batch.with_options(name=stage.task_name, retries=stage.retries)
     if on is None or on.dask is None:
         futures = runner.map(unmapped(stage.name), planned, warehouse=unmapped(warehouse),
@@ -90,12 +100,13 @@ def run_in_tasks(stage: Stage[Any], warehouse: str, settings: Settings,
                                        "settings": unmapped(per_worker(settings, on.workers()))})
     results = [f.result() for f in futures]
     finish(stage, warehouse, results)
-    logger = get_run_logger()
     logger.info("%s: %d batches (%d unchanged and skipped)", stage.name, len(results),
                 sum(r.skipped for r in results))
     warning = verdict(stage, results)  # raises StageFailed when every item failed
     if warning:
         logger.warning(warning)
+    if stage.name not in PLANNED_FROM_FILES:
+        memo.remember(stage, warehouse, settings, reader, results)
     return planned, results
 
 
