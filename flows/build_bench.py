@@ -74,7 +74,7 @@ def publish_task(warehouse: str) -> dict[str, int]:
     done = wh.publish(warehouse)
     get_run_logger().info("publish: %s", "nothing changed, the file is as it was" if done.unchanged else
                           f"{len(done.counts) - len(done.copied)} tables from their shards, "
-                          f"{len(done.copied)} unchanged ones copied")
+                          f"{len(done.copied)} unchanged ones copied, {len(done.derived)} derived ones made again")
     return done.counts
 
 

@@ -50,3 +50,26 @@ def test_a_shard_of_every_table_round_trips(tmp_path: Path) -> None:
     target = tmp_path / "w.duckdb"
     assert wh.write_shard(target, "x-" + "0" * 32, {name: [] for name in wh.tables()})
     assert wh.publish(target).counts == dict.fromkeys(wh.tables(), 0)
+
+
+def test_derived_tables_are_not_shard_tables_and_name_every_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflowbench.warehouse import schema
+
+    assert "kept_samples" not in wh.tables()
+    assert schema.derived()["kept_samples"].inputs == ("splits", "verdicts", "step_labels")
+    base = "-- key: a\nCREATE TABLE t (a INTEGER);\n-- key: b\nCREATE TABLE u (b INTEGER);\n"
+    schema.tables.cache_clear()
+    schema.derived.cache_clear()
+    try:
+        monkeypatch.setattr(schema, "schema_sql", lambda: base + "-- from: t\nCREATE TABLE d AS\nSELECT a FROM t;\n")
+        assert list(schema.tables()) == ["t", "u"] and schema.derived()["d"].select == "SELECT a FROM t"
+        schema.tables.cache_clear()
+        schema.derived.cache_clear()
+        monkeypatch.setattr(schema, "schema_sql", lambda: base + "-- from: t\nCREATE TABLE d AS\n"
+                                                                 "SELECT a FROM t JOIN u ON a = b;\n")
+        with pytest.raises(ValueError, match=r"reads \['t', 'u'\]"):
+            schema.derived()
+    finally:
+        monkeypatch.undo()
+        schema.tables.cache_clear()
+        schema.derived.cache_clear()

@@ -8,6 +8,8 @@ Per table, the published file remembers (as the table's comment) a fingerprint o
 from: ``schema.sql`` and the name, size and modification time of each of the table's shard files.
 A table whose fingerprint is unchanged is copied from the published file instead of read again from
 its shards (a straight copy, no ranking of rows by key); when no table changed, nothing is written.
+A derived table (``schema.derived``) is made from the loaded tables; its fingerprint is that of its
+inputs, so it is made again exactly when one of them was loaded again, and copied otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from ..pause import pause_point
-from .schema import current_sql, schema_sql, tables
+from .schema import current_sql, derived, schema_sql, table, tables
 from .shards import RETRIES, finished, owner, parts_dir, sweep, vanished
 
 DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
@@ -34,6 +36,7 @@ class Published:
     counts: dict[str, int]
     copied: tuple[str, ...] = ()  # tables copied from the previous file: their shards had not changed
     unchanged: bool = False  # no table had changed: the file was left as it was
+    derived: tuple[str, ...] = ()  # derived tables made again: some of their inputs had changed
 
 
 _MARK = "workflowbench:"  # a table comment that holds its fingerprint
@@ -51,6 +54,15 @@ def fingerprint(name: str, files: list[str]) -> str:
             h.update(f"{f}\0gone\n".encode())
             continue
         h.update(f"{Path(f).parent.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def derived_fingerprint(name: str, inputs: dict[str, str]) -> str:
+    """What derived table ``name`` is made from: the schema and its inputs' fingerprints."""
+    h = hashlib.sha256(schema_sql().encode())
+    h.update(name.encode())
+    for t in derived()[name].inputs:
+        h.update(f"\0{t}\0{inputs[t]}".encode())
     return h.hexdigest()
 
 
@@ -109,17 +121,20 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
     names = list(tables())
     listed = {n: _files(shards, n) for n in names}
     now = {n: fingerprint(n, listed[n]) for n in names}
+    expected = now | {d: derived_fingerprint(d, now) for d in derived()}
     staging = target.with_name(f".{target.name}.{owner()}-{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
     copied: list[str] = []
+    made_again: list[str] = []
     try:
-        before, same = _previous(target, staging, now)
+        before, same = _previous(target, staging, expected)
         if same is not None:
-            return Published(target, same, tuple(names), unchanged=True)
+            return Published(target, {n: same[n] for n in names}, tuple(names), unchanged=True)
         con = duckdb.connect(str(staging))
         try:
             if not before:
                 con.execute(schema_sql())
+            loaded: dict[str, str] = {}  # table -> fingerprint of what it now holds
             for name in names:
                 for attempt in range(RETRIES):
                     # after a failed attempt the shards are listed again, and so is what they hold
@@ -135,7 +150,9 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
                                 con.execute(f"DROP TABLE {name}")
                                 con.execute(create)
                             if files:
-                                con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}", {"files": files})
+                                # stored in the table's sort order, if it has one
+                                order = f" ORDER BY {table(name).sort}" if table(name).sort else ""
+                                con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}{order}", {"files": files})
                         break
                     except duckdb.Error:
                         if not vanished(files):  # another build retired a shard meanwhile: list again
@@ -144,7 +161,14 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
                 else:
                     raise RuntimeError(f"{name}: its shards kept changing while being published")
                 con.execute(f"COMMENT ON TABLE {name} IS '{_MARK}{made}'")
+                loaded[name] = made
                 counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
+            for name, d in derived().items():
+                made = derived_fingerprint(name, loaded)
+                if before.get(name) != made:  # the copy's rows would be stale: made again from the tables
+                    con.execute(f"CREATE OR REPLACE TABLE {name} AS {d.select}")
+                    con.execute(f"COMMENT ON TABLE {name} IS '{_MARK}{made}'")
+                    made_again.append(name)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -154,7 +178,7 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
-    return Published(target, counts, tuple(copied))
+    return Published(target, counts, tuple(copied), derived=tuple(made_again))
 
 
 def connect(warehouse: str | os.PathLike[str] = DEFAULT_WAREHOUSE) -> duckdb.DuckDBPyConnection:

@@ -10,6 +10,12 @@
 -- key and which row wins per key are all read from it (workflowbench/warehouse/schema.py). Above
 -- each CREATE TABLE, `-- key: columns` names the key and `-- keep: ORDER BY terms` ranks the rows
 -- that share it (the first wins; default: the key columns, i.e. any one of identical rows).
+-- `-- sort: columns` (optional) is the order publish stores the rows in, for the queries that read
+-- them in that order.
+--
+-- A table declared `CREATE TABLE name AS SELECT` is derived: no stage writes it and no shard holds
+-- it; publish makes it from the tables named on its `-- from:` line whenever one of them was
+-- loaded again, and copies it with them otherwise.
 
 -- One row per distinct shortcut. id = sha256 of the canonical workflow dictionary, so the same
 -- shortcut in several containers (signed, plist, JSON) is one row.
@@ -308,6 +314,7 @@ CREATE TABLE rejects (
 -- reference to nothing made before, a repeat of a wrong step, or a value taken from a wrong step).
 -- key: sample_id, position, source
 -- keep: created_at DESC
+-- sort: sample_id, position, source
 CREATE TABLE step_labels (
     sample_id       VARCHAR NOT NULL,   -- samples.sample_id
     position        INTEGER NOT NULL,   -- the action's 0-based index in the workflow read from the code
@@ -383,22 +390,33 @@ CREATE TABLE negatives (
     created_at      TIMESTAMP NOT NULL
 );
 
--- The dataset: every kept sample in a split, with the gates that could not decide on it (kept,
--- flagged) and its step labels (+1 / 0 / -1 counts; `labels` in action order).
-CREATE VIEW dataset AS
-SELECT s.sample_id, p.split, s.origin, s.category, s.query, s.apis, s.task_plan, s.workflow_code,
-       s.backend, s.model, s.spec_id, s.lineage,
+-- What the dataset adds to each of its samples (derived: made by publish, see the top): every kept
+-- sample in a split, with the gates that could not decide on it (kept, flagged) and its step labels
+-- (+1 / 0 / -1 counts; `labels` in action order, an action's labels from several sources in source
+-- order, so that the same rows give the same lists). Kept as a table so that a query of the dataset
+-- does not aggregate every verdict and step label again.
+-- from: splits, verdicts, step_labels
+CREATE TABLE kept_samples AS
+SELECT p.sample_id, p.split,
        coalesce(u.gates, []) AS unknown_gates,
        coalesce(l.good, 0) AS steps_good, coalesce(l.neutral, 0) AS steps_neutral, coalesce(l.wrong, 0) AS steps_wrong,
        coalesce(l.labels, []) AS labels
-FROM samples s
-JOIN splits p USING (sample_id)
+FROM splits p
 LEFT JOIN (SELECT sample_id, list(gate ORDER BY gate) AS gates FROM verdicts WHERE verdict = 'unknown'
            GROUP BY 1) u USING (sample_id)
 LEFT JOIN (SELECT sample_id, count(*) FILTER (label = 1) AS good, count(*) FILTER (label = 0) AS neutral,
-                  count(*) FILTER (label = -1) AS wrong, list(label ORDER BY position) AS labels
+                  count(*) FILTER (label = -1) AS wrong, list(label ORDER BY position, source) AS labels
            FROM step_labels GROUP BY 1) l USING (sample_id)
 WHERE p.split <> 'excluded';
+
+-- The dataset: every kept sample in a split, with the gates that could not decide on it (kept,
+-- flagged) and its step labels (+1 / 0 / -1 counts; `labels` in action order).
+CREATE VIEW dataset AS
+SELECT s.sample_id, k.split, s.origin, s.category, s.query, s.apis, s.task_plan, s.workflow_code,
+       s.backend, s.model, s.spec_id, s.lineage,
+       k.unknown_gates, k.steps_good, k.steps_neutral, k.steps_wrong, k.labels
+FROM samples s
+JOIN kept_samples k USING (sample_id);
 
 -- What a shortcut's source published about it: the metadata record beside its file
 -- (`<file>.meta.json`, written by `workflowbench crawl`, workflowbench/crawl/sidecar.py), read by the
