@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from workflowbench import warehouse as wh
-from workflowbench.warehouse.schema import derived
+from workflowbench.warehouse.derived import derived
 
 # The dataset as a view over the base tables alone: what `dataset` must keep giving.
 BASE_DATASET = """

@@ -53,23 +53,27 @@ def test_a_shard_of_every_table_round_trips(tmp_path: Path) -> None:
 
 
 def test_derived_tables_are_not_shard_tables_and_name_every_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workflowbench.warehouse import schema
+    from workflowbench.warehouse import derived, schema
 
     assert "kept_samples" not in wh.tables()
-    assert schema.derived()["kept_samples"].inputs == ("splits", "verdicts", "step_labels")
-    base = "-- key: a\nCREATE TABLE t (a INTEGER);\n-- key: b\nCREATE TABLE u (b INTEGER);\n"
-    schema.tables.cache_clear()
-    schema.derived.cache_clear()
+    assert derived.derived()["kept_samples"].inputs == ("splits", "verdicts", "step_labels")
+    assert derived.stored_order() == {"step_labels": "sample_id, position, source"}
+    base = "-- key: a\n-- sort: a DESC\nCREATE TABLE t (a INTEGER);\n-- key: b\nCREATE TABLE u (b INTEGER);\n"
+
+    def clear() -> None:
+        for cached in (schema.tables, derived.derived, derived.stored_order):
+            cached.cache_clear()
+
+    clear()
     try:
         monkeypatch.setattr(schema, "schema_sql", lambda: base + "-- from: t\nCREATE TABLE d AS\nSELECT a FROM t;\n")
-        assert list(schema.tables()) == ["t", "u"] and schema.derived()["d"].select == "SELECT a FROM t"
-        schema.tables.cache_clear()
-        schema.derived.cache_clear()
+        assert list(schema.tables()) == ["t", "u"] and derived.derived()["d"].select == "SELECT a FROM t"
+        assert derived.stored_order() == {"t": "a DESC"}
+        clear()
         monkeypatch.setattr(schema, "schema_sql", lambda: base + "-- from: t\nCREATE TABLE d AS\n"
                                                                  "SELECT a FROM t JOIN u ON a = b;\n")
         with pytest.raises(ValueError, match=r"reads \['t', 'u'\]"):
-            schema.derived()
+            derived.derived()
     finally:
         monkeypatch.undo()
-        schema.tables.cache_clear()
-        schema.derived.cache_clear()
+        clear()

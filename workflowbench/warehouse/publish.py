@@ -8,7 +8,7 @@ Per table, the published file remembers (as the table's comment) a fingerprint o
 from: ``schema.sql`` and the name, size and modification time of each of the table's shard files.
 A table whose fingerprint is unchanged is copied from the published file instead of read again from
 its shards (a straight copy, no ranking of rows by key); when no table changed, nothing is written.
-A derived table (``schema.derived``) is made from the loaded tables; its fingerprint is that of its
+A derived table (``derived.derived``) is made from the loaded tables; its fingerprint is that of its
 inputs, so it is made again exactly when one of them was loaded again, and copied otherwise.
 """
 
@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 
 from ..pause import pause_point
-from .schema import current_sql, derived, schema_sql, table, tables
+from .derived import derived, stored_order
+from .schema import current_sql, schema_sql, tables
 from .shards import RETRIES, finished, owner, parts_dir, sweep, vanished
 
 DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
@@ -151,7 +152,8 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
                                 con.execute(create)
                             if files:
                                 # stored in the table's sort order, if it has one
-                                order = f" ORDER BY {table(name).sort}" if table(name).sort else ""
+                                sort = stored_order().get(name)
+                                order = f" ORDER BY {sort}" if sort else ""
                                 con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}{order}", {"files": files})
                         break
                     except duckdb.Error:

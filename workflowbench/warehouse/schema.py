@@ -1,7 +1,6 @@
 """The warehouse's tables, read from ``schema.sql`` (shipped inside the package): each table's
 columns as an Arrow schema (so an empty shard still has the right columns), its key, and the order
-that picks the one row per key that ``publish`` and every stage's reader keep; and the derived
-tables that ``publish`` makes from them."""
+that picks the one row per key that ``publish`` and every stage's reader keep."""
 
 from __future__ import annotations
 
@@ -13,9 +12,7 @@ from importlib import resources
 import duckdb
 import pyarrow as pa
 
-# Shard tables: a column list. A derived table (``CREATE TABLE name AS SELECT``) never matches.
 _ANNOTATED = re.compile(r"((?:^--[^\n]*\n)*)^CREATE TABLE (\w+) \(", re.M)
-_DERIVED = re.compile(r"((?:^--[^\n]*\n)*)^CREATE TABLE (\w+) AS\s+(SELECT\b.*?);\s*$", re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -25,7 +22,6 @@ class Table:
     key: tuple[str, ...]
     order: str  # ORDER BY terms: the first row per key wins
     types: tuple[str, ...] = ()  # DuckDB type of each column
-    sort: str = ""  # ORDER BY terms publish stores the rows in ('': any order)
 
     def empty_sql(self) -> str:
         """A relation with every column, typed, and no row: unioned by name with shards written before
@@ -51,7 +47,7 @@ def tables() -> dict[str, Table]:
         con.execute(sql)
         out = {}
         for comments, name in _ANNOTATED.findall(sql):
-            notes = dict(re.findall(r"^-- (key|keep|sort): (.+)$", comments, re.M))
+            notes = dict(re.findall(r"^-- (key|keep): (.+)$", comments, re.M))
             if "key" not in notes:
                 raise ValueError(f"schema.sql: table {name} has no '-- key:' line")
             key = tuple(c.strip() for c in notes["key"].split(","))
@@ -64,36 +60,10 @@ def tables() -> dict[str, Table]:
             described = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = ? "
                                     "ORDER BY ordinal_position", [name]).fetchall()
             types = tuple(t for (t,) in described)
-            out[name] = Table(name, arrow, key, notes.get("keep", ", ".join(key)), types, notes.get("sort", ""))
+            out[name] = Table(name, arrow, key, notes.get("keep", ", ".join(key)), types)
         return out
     finally:
         con.close()
-
-
-@dataclass(frozen=True)
-class Derived:
-    name: str
-    inputs: tuple[str, ...]  # the shard tables it is made from
-    select: str  # the query that makes its rows from them
-
-
-@functools.cache
-def derived() -> dict[str, Derived]:
-    """Every derived table of ``schema.sql``, in the order the file declares them: publish makes them
-    (never a stage), after the shard tables, from the tables on their ``-- from:`` line."""
-    shard_tables = tables()
-    out = {}
-    for comments, name, select in _DERIVED.findall(schema_sql()):
-        listed = re.findall(r"^-- from: (.+)$", comments, re.M)
-        if not listed:
-            raise ValueError(f"schema.sql: derived table {name} has no '-- from:' line")
-        inputs = tuple(c.strip() for c in listed[0].split(","))
-        # Every table the query reads must be listed, or a change to it would leave the rows stale.
-        read = {t for t in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", select, re.I) if t in shard_tables}
-        if set(inputs) != read or not read:
-            raise ValueError(f"schema.sql: {name} reads {sorted(read)} but its '-- from:' line names {list(inputs)}")
-        out[name] = Derived(name, inputs, select)
-    return out
 
 
 def table(name: str) -> Table:
