@@ -11,7 +11,7 @@
 -- each CREATE TABLE, `-- key: columns` names the key and `-- keep: ORDER BY terms` ranks the rows
 -- that share it (the first wins; default: the key columns, i.e. any one of identical rows).
 -- `-- sort: columns` (optional) is the order publish stores the rows in, for the queries that read
--- them in that order.
+-- them in that order (read with the derived tables by workflowbench/warehouse/derived.py).
 --
 -- A table declared `CREATE TABLE name AS SELECT` is derived: no stage writes it and no shard holds
 -- it; publish makes it from the tables named on its `-- from:` line whenever one of them was
