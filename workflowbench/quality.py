@@ -18,13 +18,13 @@ import json
 import os
 import re
 import tokenize
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import warehouse as wh
 from .code.syntax import parse
+from .warehouse.shards import STATE, write_state
 
 CHARS_PER_TOKEN = 4  # tokens are approximated as characters / 4
 LONG_LITERAL = 1_000  # characters of a string literal's token text (prefix and quotes included)
@@ -401,17 +401,14 @@ def published_quality(warehouse: str | os.PathLike[str], origin: str | None = No
         return sample_quality(warehouse, origin, limit)
     key = hashlib.sha256(json.dumps([[made_from[t] for t in READS], code_version(__name__, "workflowbench.code"),
                                      origin, limit]).encode()).hexdigest()[:24]
-    folder = wh.parts_dir(warehouse) / ".reports"
+    folder = wh.parts_dir(warehouse) / STATE[1]
     path = folder / f"quality-{key}.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
     figures = sample_quality(warehouse, origin, limit)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex}"
-    tmp.write_text(json.dumps(figures), encoding="utf-8")
-    os.replace(tmp, path)  # whole or absent, whoever reads it
+    write_state(path, json.dumps(figures))
     for old in folder.glob("quality-*.json"):  # only the current figures are worth keeping
         if old != path:
             old.unlink(missing_ok=True)

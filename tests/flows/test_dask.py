@@ -35,6 +35,7 @@ from flows.build_bench import build_bench
 from flows.engine import per_worker
 from flows.serve import deployments
 from tests.conftest import RAW, ROOT
+from tests.flows.test_kill_build import strays
 from tests.support.llm_server import LLMServer
 from tests.support.scripted import answer
 from workflowbench.cli import app
@@ -43,7 +44,6 @@ from workflowbench.pause import AT, FILE
 from workflowbench.stages.contract import batch_key
 from workflowbench.stages.judge import JUDGE, JudgeSettings
 from workflowbench.stages.thoughts import THOUGHTS, ThoughtsSettings
-from workflowbench.warehouse import parts_dir
 from workflowbench.warehouse.compare import VOLATILE, compare
 
 pytestmark = pytest.mark.timeout(600)
@@ -183,7 +183,7 @@ def test_a_worker_killed_mid_batch_costs_only_a_retry_of_that_batch(world: dict[
             build.communicate()
     assert build.returncode == 0, err[-3000:]
     assert differing(threads, target) == []
-    assert [p.name for p in parts_dir(target).iterdir() if p.name.startswith(".")] == []
+    assert strays(target) == []
 
     with get_client(sync_client=True) as client:
         [run] = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)  # this build's

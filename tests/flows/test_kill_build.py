@@ -35,6 +35,7 @@ from workflowbench.checks.rules import RULES
 from workflowbench.pause import AT, FILE
 from workflowbench.warehouse import connect, parts_dir
 from workflowbench.warehouse.compare import VOLATILE, compare
+from workflowbench.warehouse.shards import STATE
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 CONCURRENCY = 4
@@ -73,7 +74,10 @@ def command(server: LLMServer, warehouse: Path) -> list[str]:
 def strays(warehouse: Path) -> list[str]:
     """Temporary files: hidden entries of the shard folder, staging files beside the warehouse."""
     parts = parts_dir(warehouse)
-    hidden = [p.name for p in parts.iterdir() if p.name.startswith(".")] if parts.is_dir() else []
+    hidden = [p.name for p in parts.iterdir() if p.name.startswith(".") and p.name not in STATE] \
+        if parts.is_dir() else []
+    hidden += [f"{d}/{p.name}" for d in STATE if (parts / d).is_dir() for p in (parts / d).iterdir()
+               if p.name.startswith(".")]  # the build's state folders hold no temporary file either
     return hidden + [p.name for p in warehouse.parent.iterdir() if p.name.startswith(f".{warehouse.name}.")]
 
 

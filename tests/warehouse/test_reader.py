@@ -72,6 +72,8 @@ def test_leftovers_of_killed_writers_are_swept(tmp_path: Path) -> None:
             "(tmp / 'actions.parquet').write_bytes(b'PAR1garbage')\n"
             "(target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp').write_bytes(b'x' * 1000)\n"
             "(target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp.wal').write_bytes(b'x')\n"
+            "shards.write_state(root / '.plans' / 'ingest.json', '{}')\n"  # finished: it stays
+            "(root / '.plans' / f'.rules.json.{shards.owner()}-{\"3\" * 32}.tmp').write_text('{')\n"
             "print('ready', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -80,12 +82,15 @@ def test_leftovers_of_killed_writers_are_swept(tmp_path: Path) -> None:
     assert wh.sweep(target) == 0  # its writer still runs: nothing is touched
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    leftovers = [p.name for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")]
+    plans = wh.parts_dir(target) / ".plans"
+    leftovers = [p.name for p in wh.parts_dir(target).iterdir() if p.name.startswith(".tmp-")]
     leftovers += [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb.")]
-    assert len(leftovers) == 3
+    leftovers += [p.name for p in plans.iterdir() if p.name.startswith(".")]
+    assert len(leftovers) == 4
     assert live.rows("actions", "count(*)") == [(57,)]
     assert wh.publish(target).counts["actions"] == 57  # publish sweeps first
-    assert not [p for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")]
+    assert [p.name for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")] == [".plans"]
+    assert [p.name for p in plans.iterdir()] == ["ingest.json"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb.")]
 
 

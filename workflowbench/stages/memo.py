@@ -14,16 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..warehouse.reader import ShardReader
-from ..warehouse.shards import has_shard, parts_dir
+from ..warehouse.shards import STATE, has_shard, parts_dir, write_state
 from .contract import Result, Settings, Stage
 
-FOLDER = ".plans"  # hidden: never taken for a shard
+FOLDER = STATE[0]  # hidden: never taken for a shard
 
 
 class ListingReader(ShardReader):
@@ -78,8 +77,5 @@ def remember(stage: Stage[Any], warehouse: str | os.PathLike[str], settings: Set
     listed = sorted(reader.listed.items(), key=lambda x: (x[0][0], x[0][1] or ""))
     memo = {"settings": _settings(stage, settings), "keys": [r.key for r in results],
             "listed": [[name, by, list(names)] for (name, by), names in listed]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    tmp.write_text(json.dumps(memo), encoding="utf-8")
-    os.replace(tmp, path)  # whole or absent
+    write_state(path, json.dumps(memo))
     return True

@@ -114,6 +114,23 @@ def supersede(warehouse: str | os.PathLike[str], key: str) -> int:
     return removed
 
 
+# Hidden folders of the shard folder that hold a build's own state, never shards: the stages' plan
+# memos (stages/memo.py) and the report's remembered figures (quality.published_quality).
+STATE = (".plans", ".reports")
+
+
+def write_state(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all; a killed writer's temporary file carries its
+    host and process, so ``sweep`` clears it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{owner()}-{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def owner() -> str:
     """Who is writing a temporary file: host and process, so a later run can tell a dead writer's
     leftovers from a live writer's work."""
@@ -160,6 +177,11 @@ def sweep(warehouse: str | os.PathLike[str]) -> int:
         if _dead(journal.name):  # the answers a killed run received become a shard
             publish_journal(target, journal)
             removed += 1
+    for folder in STATE:
+        for tmp in (root / folder).glob(".*.tmp") if (root / folder).is_dir() else []:
+            if _dead(tmp.name):
+                tmp.unlink(missing_ok=True)
+                removed += 1
     for staging in target.parent.glob(f".{target.name}.*") if target.parent.is_dir() else []:
         if _dead(staging.name):
             staging.unlink(missing_ok=True)
