@@ -72,6 +72,8 @@ def test_leftovers_of_killed_writers_are_swept(tmp_path: Path) -> None:
             "(tmp / 'actions.parquet').write_bytes(b'PAR1garbage')\n"
             "(target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp').write_bytes(b'x' * 1000)\n"
             "(target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp.wal').write_bytes(b'x')\n"
+            "spill = target.parent / f'.{target.name}.{shards.owner()}-{\"2\" * 32}.tmp.spill'; spill.mkdir()\n"
+            "(spill / 'duckdb_temp_block-1.block').write_bytes(b'x')\n"
             "shards.write_state(root / '.plans' / 'ingest.json', '{}')\n"  # finished: it stays
             "(root / '.plans' / f'.rules.json.{shards.owner()}-{\"3\" * 32}.tmp').write_text('{')\n"
             "print('ready', flush=True); time.sleep(60)\n")
@@ -86,7 +88,7 @@ def test_leftovers_of_killed_writers_are_swept(tmp_path: Path) -> None:
     leftovers = [p.name for p in wh.parts_dir(target).iterdir() if p.name.startswith(".tmp-")]
     leftovers += [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb.")]
     leftovers += [p.name for p in plans.iterdir() if p.name.startswith(".")]
-    assert len(leftovers) == 4
+    assert len(leftovers) == 5
     assert live.rows("actions", "count(*)") == [(57,)]
     assert wh.publish(target).counts["actions"] == 57  # publish sweeps first
     assert [p.name for p in wh.parts_dir(target).iterdir() if p.name.startswith(".")] == [".plans"]

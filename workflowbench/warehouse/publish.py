@@ -25,10 +25,12 @@ import duckdb
 
 from ..pause import pause_point
 from .derived import derived, stored_order
-from .schema import current_sql, schema_sql, tables
+from .reader import narrow_current_sql
+from .schema import schema_sql, tables
 from .shards import RETRIES, finished, owner, parts_dir, sweep, vanished
 
 DEFAULT_WAREHOUSE = Path("warehouse/workflowbench.duckdb")
+MEMORY_LIMIT = "1GB"  # of the DuckDB connection that publishes
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,10 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
         before, same = _previous(target, staging, expected)
         if same is not None:
             return Published(target, {n: same[n] for n in names}, tuple(names), unchanged=True)
-        con = duckdb.connect(str(staging))
+        # Rows are ranked narrow (key, order, place) and read back whole (``narrow_current_sql``), under
+        # a bound DuckDB spills beyond: ranking whole rows held a 106k build's samples at once (4.3 GB).
+        spill = staging.with_name(staging.name + ".spill")  # swept like the staging file if killed
+        con = duckdb.connect(str(staging), config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
         try:
             if not before:
                 con.execute(schema_sql())
@@ -154,7 +159,8 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
                                 # stored in the table's sort order, if it has one
                                 sort = stored_order().get(name)
                                 order = f" ORDER BY {sort}" if sort else ""
-                                con.execute(f"INSERT INTO {name} BY NAME {current_sql(name)}{order}", {"files": files})
+                                con.execute(f"INSERT INTO {name} BY NAME {narrow_current_sql(name)}{order}",
+                                            {"files": files})
                         break
                     except duckdb.Error:
                         if not vanished(files):  # another build retired a shard meanwhile: list again
@@ -180,6 +186,7 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
+        shutil.rmtree(staging.with_name(staging.name + ".spill"), ignore_errors=True)
     return Published(target, counts, tuple(copied), derived=tuple(made_again))
 
 

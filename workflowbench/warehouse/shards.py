@@ -140,7 +140,7 @@ def owner() -> str:
 def _dead(name: str) -> bool:
     """True if ``name`` carries this host's name and the id of a process that no longer runs."""
     host = socket.gethostname()
-    m = re.search(rf"[.-]{re.escape(host)}-(\d+)-[0-9a-f]{{32}}(?:\.tmp|\.tmp\.wal|\.jsonl)?$", name)
+    m = re.search(rf"[.-]{re.escape(host)}-(\d+)-[0-9a-f]{{32}}(?:\.tmp|\.tmp\.wal|\.tmp\.spill|\.jsonl)?$", name)
     return m is not None and gone(host, int(m[1]))
 
 
@@ -184,7 +184,10 @@ def sweep(warehouse: str | os.PathLike[str]) -> int:
                 removed += 1
     for staging in target.parent.glob(f".{target.name}.*") if target.parent.is_dir() else []:
         if _dead(staging.name):
-            staging.unlink(missing_ok=True)
+            if staging.is_dir():  # where DuckDB spilled while publishing
+                shutil.rmtree(staging, ignore_errors=True)
+            else:
+                staging.unlink(missing_ok=True)
             removed += 1
     return removed
 
