@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from . import schema
 
-# A derived table: no column list, a query. A shard table (``CREATE TABLE name (``) never matches.
+# A derived table: no column list, a query. A shard table (``CREATE TABLE name (``, what schema.py's
+# ``_ANNOTATED`` reads with its comment lines) never matches.
 _DERIVED = re.compile(r"((?:^--[^\n]*\n)*)^CREATE TABLE (\w+) AS\s+(SELECT\b.*?);\s*$", re.M | re.S)
-_SHARD_TABLE = re.compile(r"((?:^--[^\n]*\n)*)^CREATE TABLE (\w+) \(", re.M)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def derived() -> dict[str, Derived]:
 def stored_order() -> dict[str, str]:
     """Shard table -> the ORDER BY terms publish stores its rows in (tables without a ``-- sort:`` line: none)."""
     out = {}
-    for comments, name in _SHARD_TABLE.findall(schema.schema_sql()):
+    for comments, name in schema._ANNOTATED.findall(schema.schema_sql()):  # one reading of a shard table
         sort = re.findall(r"^-- sort: (.+)$", comments, re.M)
         if sort:
             out[name] = sort[0].strip()
