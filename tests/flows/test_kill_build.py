@@ -239,3 +239,39 @@ def test_two_overlapping_builds_with_different_sources_keep_every_sample(
     # the judge: one build may judge a seed before the other build's seed makes it a duplicate (that
     # verdict stays, as an answered call would), never one a static gate dropped.
     assert everyone - dropped <= judged <= (everyone - dropped) | by_dedup
+
+
+def test_a_build_judges_no_sample_its_static_gates_have_not_seen(world: dict[str, str], tmp_path: Path) -> None:
+    """The first build stops with its rules shard written; the second (whose source holds a seed a
+    static rule drops) runs until its min-actions batch is computed: its seeds are written, and no
+    static gate has decided about them. The first build then goes on through dedup and the judge to
+    its end, and the second after it. The judge of the first build must leave alone the seeds its
+    static gates never saw: judged, a seed a static rule drops once the second build's gates run
+    would be a judged dropped sample (with an endpoint, a call wasted on it)."""
+    first, second = halves(tmp_path)
+    target = tmp_path / "w.duckdb"
+    builds = []
+    for source, point in ((first, "batch-done:rules"), (second, "batch-run:min-actions")):
+        marker = tmp_path / f"paused-{source.name}"
+        log = (tmp_path / f"{source.name}.log").open("w")
+        proc = subprocess.Popen(offline(source, target), cwd=ROOT, env=world | {AT: point, FILE: str(marker)},
+                                stdout=subprocess.DEVNULL, stderr=log, text=True)
+        while not marker.exists() and proc.poll() is None:  # a hang is the test timeout's
+            time.sleep(0.02)
+        assert marker.exists(), (tmp_path / f"{source.name}.log").read_text()[-3000:]
+        builds.append((proc, marker, tmp_path / f"{source.name}.log"))
+    for proc, marker, log in builds:  # the first build to its end, then the second
+        marker.with_name(marker.name + ".go").touch()
+        assert proc.wait(timeout=600) == 0, log.read_text()[-3000:]
+    static = ", ".join(f"'{g}'" for g in ("min-actions", *RULES))
+    with connect(target) as con:
+        def seeds(where: str) -> set[str]:
+            return {r[0] for r in con.execute("SELECT DISTINCT v.sample_id FROM verdicts v JOIN samples s "
+                                              f"USING (sample_id) WHERE s.origin = 'seed' AND {where}").fetchall()}
+        by_static = seeds(f"v.verdict = 'drop' AND v.gate IN ({static})")
+        dropped = seeds("v.verdict = 'drop' AND v.gate <> 'judge'")
+        judged = seeds("v.gate = 'judge'")
+        everyone = seeds("true")
+    assert len(everyone) == 17 and by_static  # the second source's 'Running Late' breaks a rule
+    assert not judged & by_static
+    assert everyone - dropped <= judged

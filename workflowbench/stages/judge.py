@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..checks.lines import action_lines, calls_action
+from ..checks.rules import RULES
 from ..code.from_code import from_code, function_map
 from ..llm import LLMConfig, Request
 from ..llm import client as llm
@@ -28,12 +29,14 @@ from ..shortcut.errors import ShortcutError
 from ..warehouse.journal import Journal
 from ..warehouse.reader import ShardReader
 from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
+from .min_actions import MIN_ACTIONS
 
 STAGE = "judge"
 PROMPT = "judge"
 STEPS = "steps"
 COLUMNS = ("sample_id", "query", "apis", "workflow_code")
 OFFLINE_BATCHES = 40  # batch_size times this is an offline batch
+STATIC = (MIN_ACTIONS.name, *RULES)  # the gates that decide from a sample alone, all before the judge
 
 
 class JudgeSettings(Settings):
@@ -63,11 +66,20 @@ class JudgeSettings(Settings):
 
 
 def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
-    """Batches of the ok samples no earlier gate dropped (a call on a dropped sample is wasted)."""
+    """Batches of the ok samples no earlier gate dropped (a call on a dropped sample is wasted) and
+    every static gate that has run decided about. A sample another build wrote after this build's
+    gates read the samples has no verdict of theirs yet: it is left to the judge of a build whose
+    gates saw it (judged now, it could be one a static gate is about to drop)."""
     dropped = {sid for (sid,) in reader.rows("verdicts", "DISTINCT sample_id", where=f"verdict = 'drop' AND "
                                              f"gate <> '{STAGE}'")}
+    static = ", ".join(f"'{g}'" for g in STATIC)
+    decided = reader.rows("verdicts", "DISTINCT sample_id, count(*) OVER (PARTITION BY sample_id), "
+                          "count(DISTINCT gate) OVER ()", where=f"gate IN ({static})")
+    seen = {sid for sid, n, gates in decided if n == gates}  # with no static verdict at all (the judge run
+    # alone, as in its own tests), there is nothing to wait for: every sample is judged
     rows = [r for r in reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
-                                   where="status = 'ok'", order=ARRIVAL) if r[0] not in dropped]
+                                   where="status = 'ok'", order=ARRIVAL)
+            if r[0] not in dropped and (not decided or r[0] in seen)]
     inputs = (("apis", ",".join(reader.shards("apis"))),)
     # Offline there is no call to spread over tasks: a batch only makes a shard, and fewer shards are
     # fewer files for every later reader of the verdicts.
