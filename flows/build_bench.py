@@ -19,6 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.crashed import mark_killed_runs
 from flows.engine import Engine, Runner, check_runner, engine, per_worker
+from flows.memory import release
 from workflowbench import warehouse as wh
 from workflowbench.llm import LLMOptions
 from workflowbench.llm.config import resolve
@@ -216,7 +217,7 @@ def build_bench(
         REFINE.name: {"llm": ends["refine"]},
         JUDGE.name: {"llm": ends["judge"]},
     }, settings)
-    done: dict[str, tuple[list[Batch], list[Result]]] = {}
+    done: dict[str, tuple[int, list[Result]]] = {}  # stage -> items planned, batch results (not the batches)
     spent: dict[str, dict[str, float]] = {}  # stage -> wall and CPU seconds of this process, summed over rounds
     with engine(runner, dask_address, dask_workers) as on:
         if on.dask is not None:
@@ -227,7 +228,8 @@ def build_bench(
             for stage in stages:
                 wall, cpu = time.perf_counter(), time.process_time()
                 try:
-                    done[stage.name] = run_in_tasks(stage, warehouse, chosen[stage.name], on)
+                    planned, results = run_in_tasks(stage, warehouse, chosen[stage.name], on)
+                    done[stage.name] = (sum(len(b.items) for b in planned), results)
                 except StageFailed:
                     publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
                     raise
@@ -250,13 +252,14 @@ def build_bench(
         if samples is not None:
             reach(samples, warehouse, specs, more)
         run_stages(PIPELINE[last:])
+    release()
     published = time.perf_counter()
     publish_task(warehouse)
     publish_s = time.perf_counter() - published
     summary = build_summary(warehouse)
     files, ingest = done[INGEST.name]
     thoughts = done[THOUGHTS.name][1]
-    run = {"warehouse": warehouse, "files": sum(len(b.items) for b in files),
+    run = {"warehouse": warehouse, "files": files,
            "batches": len(ingest), "skipped": sum(r.skipped for r in ingest),
            "thoughts_batches": len(thoughts), "thoughts_skipped": sum(r.skipped for r in thoughts),
            "thoughts_calls": sum(r.calls for r in thoughts)}
