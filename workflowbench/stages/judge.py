@@ -70,16 +70,19 @@ def plan(reader: ShardReader, settings: JudgeSettings) -> list[Batch]:
     every static gate that has run decided about. A sample another build wrote after this build's
     gates read the samples has no verdict of theirs yet: it is left to the judge of a build whose
     gates saw it (judged now, it could be one a static gate is about to drop)."""
-    dropped = {sid for (sid,) in reader.rows("verdicts", "DISTINCT sample_id", where=f"verdict = 'drop' AND "
-                                             f"gate <> '{STAGE}'")}
-    static = ", ".join(f"'{g}'" for g in STATIC)
-    decided = reader.rows("verdicts", "DISTINCT sample_id, count(*) OVER (PARTITION BY sample_id), "
-                          "count(DISTINCT gate) OVER ()", where=f"gate IN ({static})")
-    seen = {sid for sid, n, gates in decided if n == gates}  # with no static verdict at all (the judge run
+    static = f"gate IN ({', '.join(repr(g) for g in STATIC)})"
+    # One read of the verdicts: per sample, whether an earlier gate dropped it and how many static
+    # gates decided about it; and how many static gates have decided about anything.
+    verdicts = reader.rows("verdicts", f"DISTINCT sample_id, bool_or(verdict = 'drop' AND gate <> '{STAGE}') "
+                           f"OVER (PARTITION BY sample_id), count(*) FILTER (WHERE {static}) OVER (PARTITION BY "
+                           f"sample_id), count(DISTINCT gate) FILTER (WHERE {static}) OVER ()")
+    gates = verdicts[0][3] if verdicts else 0
+    dropped = {sid for sid, drop, _, _ in verdicts if drop}
+    seen = {sid for sid, _, n, _ in verdicts if n == gates}  # with no static verdict at all (the judge run
     # alone, as in its own tests), there is nothing to wait for: every sample is judged
     rows = [r for r in reader.rows("samples", "sample_id, sha256(concat_ws('\x00', query, task_plan, workflow_code))",
                                    where="status = 'ok'", order=ARRIVAL)
-            if r[0] not in dropped and (not decided or r[0] in seen)]
+            if r[0] not in dropped and (not gates or r[0] in seen)]
     inputs = (("apis", ",".join(reader.shards("apis"))),)
     # Offline there is no call to spread over tasks: a batch only makes a shard, and fewer shards are
     # fewer files for every later reader of the verdicts.
