@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -225,13 +226,10 @@ def test_two_overlapping_builds_with_different_sources_keep_every_sample(
     print(f"\n{overlap}: {counts}")
     gates = 1 + len(RULES)  # min-actions and each static rule
     with connect(target) as con:
-        def seeds(where: str) -> set[str]:
-            return {r[0] for r in con.execute("SELECT DISTINCT v.sample_id FROM verdicts v JOIN samples s "
-                                              f"USING (sample_id) WHERE s.origin = 'seed' AND {where}").fetchall()}
-        dropped = seeds("v.verdict = 'drop' AND v.gate <> 'judge'")
-        judged = seeds("v.gate = 'judge' AND v.reason = 'offline'")
-        by_dedup = seeds("v.verdict = 'drop' AND v.gate = 'dedup'")
-        everyone = seeds("true")
+        dropped = seeds(con, "v.verdict = 'drop' AND v.gate <> 'judge'")
+        judged = seeds(con, "v.gate = 'judge' AND v.reason = 'offline'")
+        by_dedup = seeds(con, "v.verdict = 'drop' AND v.gate = 'dedup'")
+        everyone = seeds(con, "true")
     assert {k: v for k, v in counts.items() if k != "judged"} == {
         "shortcuts": 17, "ok samples": 17, "verdicts": 17 * gates, "seeds without a sample": 0}
     assert 0 < len(dropped) < 17
@@ -252,26 +250,29 @@ def test_a_build_judges_no_sample_its_static_gates_have_not_seen(world: dict[str
     target = tmp_path / "w.duckdb"
     builds = []
     for source, point in ((first, "batch-done:rules"), (second, "batch-run:min-actions")):
-        marker = tmp_path / f"paused-{source.name}"
-        log = (tmp_path / f"{source.name}.log").open("w")
-        proc = subprocess.Popen(offline(source, target), cwd=ROOT, env=world | {AT: point, FILE: str(marker)},
-                                stdout=subprocess.DEVNULL, stderr=log, text=True)
+        marker, log = tmp_path / f"paused-{source.name}", tmp_path / f"{source.name}.log"
+        with log.open("w") as err:  # the child keeps its own copy of the file descriptor
+            proc = subprocess.Popen(offline(source, target), cwd=ROOT, env=world | {AT: point, FILE: str(marker)},
+                                    stdout=subprocess.DEVNULL, stderr=err, text=True)
         while not marker.exists() and proc.poll() is None:  # a hang is the test timeout's
             time.sleep(0.02)
-        assert marker.exists(), (tmp_path / f"{source.name}.log").read_text()[-3000:]
-        builds.append((proc, marker, tmp_path / f"{source.name}.log"))
+        assert marker.exists(), log.read_text()[-3000:]
+        builds.append((proc, marker, log))
     for proc, marker, log in builds:  # the first build to its end, then the second
         marker.with_name(marker.name + ".go").touch()
         assert proc.wait(timeout=600) == 0, log.read_text()[-3000:]
     static = ", ".join(f"'{g}'" for g in ("min-actions", *RULES))
     with connect(target) as con:
-        def seeds(where: str) -> set[str]:
-            return {r[0] for r in con.execute("SELECT DISTINCT v.sample_id FROM verdicts v JOIN samples s "
-                                              f"USING (sample_id) WHERE s.origin = 'seed' AND {where}").fetchall()}
-        by_static = seeds(f"v.verdict = 'drop' AND v.gate IN ({static})")
-        dropped = seeds("v.verdict = 'drop' AND v.gate <> 'judge'")
-        judged = seeds("v.gate = 'judge'")
-        everyone = seeds("true")
+        by_static = seeds(con, f"v.verdict = 'drop' AND v.gate IN ({static})")
+        dropped = seeds(con, "v.verdict = 'drop' AND v.gate <> 'judge'")
+        judged = seeds(con, "v.gate = 'judge'")
+        everyone = seeds(con, "true")
     assert len(everyone) == 17 and by_static  # the second source's 'Running Late' breaks a rule
     assert not judged & by_static
     assert everyone - dropped <= judged
+
+
+def seeds(con: Any, where: str) -> set[str]:
+    """Ids of the seed samples with a verdict (``v``) that meets ``where``."""
+    return {r[0] for r in con.execute("SELECT DISTINCT v.sample_id FROM verdicts v JOIN samples s "
+                                      f"USING (sample_id) WHERE s.origin = 'seed' AND {where}").fetchall()}
