@@ -233,6 +233,8 @@ def build_bench(
                 except StageFailed:
                     publish_task(warehouse)  # what the failures left (rejects, failed rows) can be queried
                     raise
+                if planned:  # what it planned and its batches shared: the next stage starts from a smaller process
+                    release()
                 took = spent.setdefault(stage.name, {"wall_s": 0.0, "cpu_s": 0.0})
                 took["wall_s"] += time.perf_counter() - wall
                 took["cpu_s"] += time.process_time() - cpu
@@ -252,7 +254,6 @@ def build_bench(
         if samples is not None:
             reach(samples, warehouse, specs, more)
         run_stages(PIPELINE[last:])
-    release()
     published = time.perf_counter()
     publish_task(warehouse)
     publish_s = time.perf_counter() - published

@@ -1,7 +1,10 @@
-"""Handing memory back before publish: what the stages' batches shared (``contract.Latest``: the
-synth library, the rules' catalog) is no longer needed once the last stage is done, and the
-allocators keep what was freed unless asked to return it. Publish then starts from a smaller
-process: its DuckDB connection may take up to ``publish.MEMORY_LIMIT`` on top."""
+"""Handing memory back after each stage: what a stage's batches shared (``contract.Latest``: the
+synth library, the rules' catalog) is not needed by the stages that follow it, and the allocators
+keep what was freed unless asked to return it. Held over a whole build, the caches and the freed
+memory pinned by them are most of what the flow holds between stages (a 10k build: 1.0-1.1 GB
+between stages with them, 0.66-0.78 GB without); a stage that runs again (each round of a target
+size) makes its cache again in seconds. Publish, last, starts from a smaller process: its DuckDB
+connection may take up to ``publish.MEMORY_LIMIT`` on top."""
 
 from __future__ import annotations
 
