@@ -224,3 +224,57 @@ def test_current_rows_are_those_of_ranking_whole_rows(tmp_path: Path) -> None:
     assert sorted(reader.rows("verdicts", "gate, detail", ids=["s1"])) == [("dedup", "keep@1"), ("judge", "drop@1")]
     assert [(part, sorted(rows)) for part, rows in reader.chunks("samples", "sample_id", ids=ids[:5], size=2)] == [
         (["s0", "s1"], [("s0",), ("s1",)]), (["s2", "s3"], [("s2",), ("s3",)]), (["s4"], [("s4",)])]
+
+
+def test_a_read_of_some_ids_reads_only_the_shards_that_hold_them(tmp_path: Path) -> None:
+    """Ids are hashes, so no shard's statistics rule it out: the reader first finds the shards with a
+    wanted id in the key column alone, and reads the rows (code and all) from those only."""
+    from datetime import datetime
+
+    import duckdb
+    import pyarrow as pa
+
+    from workflowbench.warehouse.reader import holding
+
+    target = tmp_path / "w.duckdb"
+    at = datetime(2024, 1, 1)
+    for shard, ids in (("a", ["s1", "s2"]), ("b", ["s3"]), ("c", ["s4", "s1"])):
+        wh.write_shard(target, wh.shard_key("dedup", [(shard, "1")]), {"verdicts": [
+            {"sample_id": s, "gate": "dedup", "verdict": "keep", "reason": None, "detail": shard, "decided_at": at}
+            for s in ids]})
+    reader = ShardReader(target)
+    files = reader.files("verdicts")
+    con = duckdb.connect()
+    try:
+        cases = ((["s1"], {"a", "c"}), (["s3", "s9"], {"b"}), (["s9"], set()), (["s2", "s4"], {"a", "c"}))
+        for wanted, shards in cases:
+            con.register("wanted", pa.table({"_id": pa.array(wanted, pa.string())}))
+            got = holding(con, files, "sample_id")
+            assert got == [f for f in files if f in got]  # in the order given
+            details = {d for (d,) in con.execute("SELECT DISTINCT detail FROM read_parquet($f)", {"f": got}).fetchall()
+                       } if got else set()
+            assert details == shards, wanted
+            con.unregister("wanted")
+    finally:
+        con.close()
+    assert sorted(reader.rows("verdicts", "sample_id, detail", ids=["s1", "s3"])) == [("s1", "a"), ("s3", "b")]
+
+
+def test_ids_by_place_follow_the_shards_that_hold_them(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    target = tmp_path / "w.duckdb"
+    at = datetime(2024, 1, 1)
+    for shard, ids in (("a", ["s5", "s1"]), ("b", ["s3"]), ("c", ["s4", "s1", "s2"])):
+        wh.write_shard(target, wh.shard_key("dedup", [(shard, "1")]), {"verdicts": [
+            {"sample_id": s, "gate": "dedup", "verdict": "keep", "reason": None, "detail": shard, "decided_at": at}
+            for s in ids]})
+    reader = ShardReader(target)
+    import duckdb
+
+    order = reader.files("verdicts")
+    rows_of = {f: [s for (s,) in duckdb.execute("SELECT sample_id FROM read_parquet(?)", [f]).fetchall()]
+               for f in order}
+    expected = list(dict.fromkeys(s for f in order for s in rows_of[f] if s in {"s1", "s2", "s3", "s5"}))
+    assert reader.by_place("verdicts", ["s2", "s9", "s1", "s3", "s5", "s1"]) == expected
+    assert sorted(expected) == ["s1", "s2", "s3", "s5"] and reader.by_place("verdicts", ["s9"]) == []

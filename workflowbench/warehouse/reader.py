@@ -13,26 +13,28 @@ import pyarrow as pa
 
 from ..shortcut.model import Workflow
 from ..shortcut.reader import read_shortcut
-from .schema import current_sql, table
+from .schema import table
 from .shards import RETRIES, finished, parts_dir, stage_of, vanished
 
 CHUNK = 4000  # ids per query when a stage reads large rows (code) a chunk at a time
 
 
-def narrow_current_sql(name: str) -> str:
+def narrow_current_sql(name: str, keep: str = "") -> str:
     """The rows of ``current_sql(name)`` over ``$files``, ranked in a narrow relation: only the key,
     the columns of the table's order and each row's place (file, row number) are ranked; a key whose
     first rows tie under that order ranks those rows alone on every column (the smallest row wins, as
     in ``current_sql``); then the winners are read back from the shards with only the columns the
     query uses. Ranking whole rows would hold every column of the table (the code of every sample)
-    in memory at once."""
+    in memory at once. ``keep``: SQL over a shard's own columns; only rows it holds for are read (it
+    must hold for every row of a key or none, as a test of a key column does)."""
     t = table(name)
     keys = ", ".join(f'"{c}"' for c in t.key)
     ties = ", ".join(f'"{c}"' for c in t.columns)
     # shards written before a column was added read it as NULL
     empty = t.empty_sql().removesuffix(" WHERE false") + ", NULL::VARCHAR AS _file, NULL::BIGINT AS _row"
     source = (f"(SELECT * RENAME (file_row_number AS _row) FROM read_parquet($files, union_by_name = true, "
-              f"filename = '_file', file_row_number = true) UNION ALL BY NAME {empty} WHERE false)")
+              f"filename = '_file', file_row_number = true){f' WHERE {keep}' if keep else ''} "
+              f"UNION ALL BY NAME {empty} WHERE false)")
     first = (f"SELECT _file, _row, count(*) OVER (PARTITION BY {keys}) AS _n FROM (SELECT {keys}, _file, _row, "
              f"rank() OVER (PARTITION BY {keys} ORDER BY {t.order}) AS _rank FROM {source}) WHERE _rank = 1")
     tied = (f"SELECT _file, _row FROM (SELECT _file, _row, row_number() OVER (PARTITION BY {keys} ORDER BY {t.order}, "
@@ -41,6 +43,16 @@ def narrow_current_sql(name: str) -> str:
     winners = f"SELECT _file, _row FROM first WHERE _n = 1 UNION ALL {tied}"
     return (f"WITH first AS MATERIALIZED ({first}) SELECT * EXCLUDE (_file, _row) FROM {source} AS w "
             f"SEMI JOIN ({winners}) AS k ON w._file = k._file AND w._row = k._row")
+
+
+def holding(con: duckdb.DuckDBPyConnection, files: list[str], by: str) -> list[str]:
+    """The files of ``files`` with a row whose ``by`` is in the registered ``wanted`` ids, read from
+    that one column. Every row of a key is in these, so the same rows win among them as among all
+    files; the other files' wide columns (code) are never read. Ids are hashes, so a shard's
+    row-group statistics cannot rule it out, and DuckDB would read them all."""
+    found = {f for (f,) in con.execute(f'SELECT DISTINCT filename FROM read_parquet($files, filename = true) '
+                                       f'WHERE "{by}" IN (SELECT _id FROM wanted)', {"files": files}).fetchall()}
+    return [f for f in files if f in found]
 
 
 class ShardReader:
@@ -67,10 +79,9 @@ class ShardReader:
         if ids is not None and by in t.key:
             # Every row of a key shares its ``by`` value: keeping the wanted ids before the ranking
             # keeps whole keys, so the same rows win, and the ranking sorts only those rows rather
-            # than the whole table on every query. Shards without a column still read it as NULL.
-            source = (f'(SELECT * FROM read_parquet($files, union_by_name = true) WHERE "{by}" IN '
-                      f"(SELECT _id FROM wanted) UNION ALL BY NAME {t.empty_sql()})")
-            sql = f"SELECT {columns} FROM ({current_sql(name, source)}) AS t"
+            # than the whole table on every query.
+            wanted = f'"{by}" IN (SELECT _id FROM wanted)'
+            sql = f"SELECT {columns} FROM ({narrow_current_sql(name, wanted)}) AS t"
         else:
             sql = f"SELECT {columns} FROM ({narrow_current_sql(name)}) AS t"
         for _ in range(RETRIES):
@@ -82,6 +93,10 @@ class ShardReader:
                 if ids is not None:
                     con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
                     query = sql + f" JOIN wanted ON wanted._id = t.{by}"
+                    if by in t.key and len(files) > 1:
+                        files = holding(con, files, by)
+                        if not files:
+                            return []
                 else:
                     query = sql
                 query += f" WHERE {where}" if where else ""
@@ -103,6 +118,31 @@ class ShardReader:
         for start in range(0, len(ids), size):
             part = ids[start:start + size]
             yield part, self.rows(name, columns, where=where, ids=part, by=by, order=order)
+
+    def by_place(self, name: str, ids: Iterable[str]) -> list[str]:
+        """``ids`` (values of ``name``'s first key column) in the order of the shards that hold them,
+        each once, from that one column: ``chunks`` of ids in this order read a few shards each,
+        where ids in any other order (they are hashes) would each read every shard. Ids no shard
+        holds are left out."""
+        files = self.files(name)
+        if not files:
+            return []
+        key = table(name).key[0]
+        con = duckdb.connect()
+        try:
+            con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
+            con.register("place", pa.table({"filename": pa.array(files, pa.string()),
+                                            "_at": pa.array(range(len(files)), pa.int64())}))
+            found = con.execute(f'SELECT "{key}" FROM read_parquet($files, filename = true, file_row_number = true) '
+                                f'JOIN place USING (filename) WHERE "{key}" IN (SELECT _id FROM wanted) '
+                                f"ORDER BY _at, file_row_number", {"files": files}).fetchall()
+        except duckdb.Error:
+            if not vanished(files):
+                raise
+            return self.by_place(name, ids)  # a shard retired meanwhile: list them again
+        finally:
+            con.close()
+        return list(dict.fromkeys(i for (i,) in found))
 
     def workflows(self, ids: Sequence[str] | None = None) -> dict[str, Workflow]:
         """Shortcut id -> its workflow, parsed from the stored plist once per reader (all, if no ids)."""
