@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .dedup import NearIndex, Sketch, similarity
@@ -104,31 +104,30 @@ def assign(members: Sequence[Member], split_seed: int, ood_share: float, thresho
             out[m.sample_id] = Assigned(m.sample_id, "reward", "lineage")
         else:
             out[m.sample_id] = Assigned(m.sample_id, "train", "lineage" if drawn else "no-lineage")
-    # compared with nothing: an excluded sample's sketch is not read
+    # compared with nothing: an excluded sample's sketch is not read. The held-out sketches are read
+    # first and indexed; the training ones are then compared as they are read, never all held at once.
     compared = [m.sample_id for m in members if out[m.sample_id].split != "excluded"]
-    for sample_id, of in contaminated(sketches(compared), out, threshold, num_perm):
+    held_out = [s for s in compared if out[s].split in HELD_OUT]
+    training = [s for s in compared if out[s].split not in HELD_OUT]
+    for sample_id, of in contaminated(sketches(held_out), sketches(training), threshold, num_perm):
         out[sample_id] = Assigned(sample_id, "excluded", f"near-duplicate-of-held-out: {of}")
     return [out[m.sample_id] for m in members]
 
 
-def contaminated(sketched: Iterable[tuple[str, Sketch | None]], assigned: Mapping[str, Assigned], threshold: float,
-                 num_perm: int) -> list[tuple[str, str]]:
-    """(training sample, held-out sample) pairs whose code is a near duplicate at ``threshold``."""
+def contaminated(held_out: Iterable[tuple[str, Sketch | None]], training: Iterable[tuple[str, Sketch | None]],
+                 threshold: float, num_perm: int) -> Iterator[tuple[str, str]]:
+    """(training sample, held-out sample) pairs whose code is a near duplicate at ``threshold``, in
+    the order of ``training``."""
     index = NearIndex(threshold, num_perm)
     held: list[tuple[str, bytes]] = []
-    training: list[tuple[str, bytes]] = []
-    for sample_id, sk in sketched:
-        if sk is None:
-            continue
-        if assigned[sample_id].split in HELD_OUT:
+    for sample_id, sk in held_out:
+        if sk is not None:
             index.add(len(held), sk.minhash)
             held.append((sample_id, sk.minhash))
-        else:
-            training.append((sample_id, sk.minhash))
-    out = []
-    for sample_id, minhash in training:
-        for k in index.candidates(minhash):
-            if similarity(minhash, held[k][1]) >= threshold:
-                out.append((sample_id, held[k][0]))
+    for sample_id, sk in training:
+        if sk is None:
+            continue
+        for k in index.candidates(sk.minhash):
+            if similarity(sk.minhash, held[k][1]) >= threshold:
+                yield sample_id, held[k][0]
                 break
-    return out

@@ -45,15 +45,17 @@ def plan(reader: ShardReader, settings: SplitsSettings) -> list[Batch]:
 
 def run(batch: Batch, reader: ShardReader, settings: SplitsSettings) -> Output:
     apps = {i: a for i, a in reader.rows("apis", "identifier, app")}
-    members: list[Member] = []
+    found: dict[str, Member] = {}
     code_hash: dict[str, str] = {}
-    # in sample id order, a part at a time: only one part's lineage text is held at once
+    # a part at a time, only one part's lineage text held at once; the parts in the order the shards
+    # hold them, so each part reads a few shards' code, not every shard's
     for _, rows in reader.chunks("samples", f"sample_id, origin, shortcut_id, apis, lineage, {CODE_HASH}",
-                                 ids=sorted(batch.items), size=MEMBERS, where="status = 'ok'", order="sample_id"):
+                                 ids=reader.by_place("samples", batch.items), size=MEMBERS, where="status = 'ok'"):
         for sid, origin, shortcut, apis, lineage, h in rows:
-            members.append(Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
-                                  _drew_on(lineage)))
+            found[sid] = Member(sid, origin, shortcut, frozenset(apps.get(a, "shortcuts") for a in apis or ()),
+                                _drew_on(lineage))
             code_hash[sid] = h
+    members = [found[s] for s in sorted(found)]  # in sample id order, whatever order they were read in
 
     def sketched(ids: Sequence[str]) -> Iterator[tuple[str, Sketch | None]]:
         return read_sketches(reader, [(s, code_hash[s]) for s in ids], settings)
