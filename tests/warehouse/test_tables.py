@@ -77,3 +77,22 @@ def test_derived_tables_are_not_shard_tables_and_name_every_input(monkeypatch: p
     finally:
         monkeypatch.undo()
         clear()
+
+
+def test_a_shard_written_from_an_arrow_table_is_the_shard_written_from_dicts(tmp_path: Path) -> None:
+    """A stage may hand its rows as an Arrow table (columns in any order, types cast to the schema's)."""
+    from datetime import datetime
+
+    import pyarrow.parquet as pq
+
+    from workflowbench.warehouse.shards import parts_dir
+
+    rows = [{"sample_id": f"s{i}", "position": i, "line": None if i % 2 else i + 1, "identifier": "is.a",
+             "label": (-1, 0, 1)[i % 3], "reason": "ok", "source": "static", "created_at": datetime(2024, 1, 1)}
+            for i in range(5)]
+    columns = {k: [r[k] for r in rows] for k in reversed(list(rows[0]))}  # another column order, int64 labels
+    target = tmp_path / "w.duckdb"
+    assert wh.write_shard(target, "rules-a", {"step_labels": rows})
+    assert wh.write_shard(target, "rules-b", {"step_labels": pa.table(columns)})
+    a, b = (pq.read_table(parts_dir(target) / k / "step_labels.parquet") for k in ("rules-a", "rules-b"))
+    assert a.schema == b.schema and a.to_pylist() == b.to_pylist() == rows

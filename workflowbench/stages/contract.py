@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 import duckdb
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from ..pause import pause_point
@@ -84,7 +85,9 @@ class Reject:
 
 @dataclass
 class Output:
-    tables: dict[str, list[dict[str, Any]]]
+    # table -> its rows: dicts, or an Arrow table of its schema's columns (a stage with many small
+    # rows, e.g. step labels, holds them columnar: a dict per row costs ~10x the memory)
+    tables: dict[str, list[dict[str, Any]] | pa.Table]
     rejects: list[Reject] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)  # llm_calls rows of live calls, for the runner to write
     journaled: int = 0  # live calls the stage already persisted as they arrived (a warehouse.journal.Journal)
@@ -225,10 +228,13 @@ def run_batch(stage: Stage[S], batch: Batch, warehouse: str | os.PathLike[str], 
     if unknown:
         raise ValueError(f"stage {stage.name} wrote tables it does not declare: {sorted(unknown)}")
     pause_point(f"batch-run:{stage.name}")
-    tables = {name: list(out.tables.get(name, [])) for name in stage.writes}
+    tables = {name: rows if isinstance(rows := out.tables.get(name, []), pa.Table) else list(rows)
+              for name in stage.writes}
     if out.rejects:
         at = now()
-        tables.setdefault("rejects", []).extend(reject_row(stage.name, r, at) for r in out.rejects)
+        rejected = [reject_row(stage.name, r, at) for r in out.rejects]
+        held = tables.get("rejects", [])
+        tables["rejects"] = [*(held.to_pylist() if isinstance(held, pa.Table) else held), *rejected]
     if out.calls:  # the answer cache: kept whatever happens to this batch's shard
         write_shard(warehouse, f"{CALLS_PREFIX}-{uuid.uuid4().hex}", {"llm_calls": out.calls})
     if out.retry:  # visible now, and not a match for the key next run, so the failed rows are retried

@@ -78,8 +78,10 @@ def has_shard(warehouse: str | os.PathLike[str], key: str) -> bool:
     return (parts_dir(warehouse) / key).is_dir()
 
 
-def write_shard(warehouse: str | os.PathLike[str], key: str, tables: Mapping[str, Sequence[dict[str, Any]]]) -> bool:
-    """Write one batch's rows atomically; False if a shard of that key was already there."""
+def write_shard(warehouse: str | os.PathLike[str], key: str,
+                tables: Mapping[str, Sequence[dict[str, Any]] | pa.Table]) -> bool:
+    """Write one batch's rows (dicts, or an Arrow table of the table's columns) atomically; False if
+    a shard of that key was already there."""
     root = parts_dir(warehouse)
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
@@ -89,7 +91,10 @@ def write_shard(warehouse: str | os.PathLike[str], key: str, tables: Mapping[str
     tmp.mkdir()
     try:
         for name, rows in tables.items():
-            pq.write_table(pa.Table.from_pylist(list(rows), schema=table(name).arrow), tmp / f"{name}.parquet")
+            schema = table(name).arrow
+            data = (rows.select(schema.names).cast(schema) if isinstance(rows, pa.Table)
+                    else pa.Table.from_pylist(list(rows), schema=schema))
+            pq.write_table(data, tmp / f"{name}.parquet")
             pause_point(f"shard-write:{stage_of(key) or key.split('-')[0]}")
         try:
             os.rename(tmp, final)  # atomic: readers see the whole batch or none of it
