@@ -8,14 +8,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pyarrow as pa
 from pydantic import Field, field_validator
 
 from ..checks.negatives import KINDS, negatives
 from ..warehouse.reader import ShardReader
+from ..warehouse.schema import table
 from .contract import ARRIVAL, Batch, Output, Settings, Stage, batches_by_id, now
 from .rules import shared_catalog
 
 STAGE = "negatives"
+CHUNK = 250  # samples read and corrupted at once
+NEGATIVES_SCHEMA = table("negatives").arrow
 
 
 class NegativesSettings(Settings):
@@ -53,26 +57,31 @@ def run(batch: Batch, reader: ShardReader, settings: NegativesSettings) -> Outpu
     catalog = shared_catalog(reader)
     split = dict(reader.rows("splits", "sample_id, split", ids=batch.items))
     at = now()
-    out: list[dict[str, Any]] = []
+    made_rows: list[pa.RecordBatch] = []
     failures: dict[str, int] = {}
-    for sample_id, code, query, plan_text in reader.rows("samples", "sample_id, workflow_code, query, task_plan",
-                                                         ids=batch.items, where="status = 'ok'", order="sample_id"):
-        try:
-            made = negatives(code or "", catalog, f"{settings.seed}:{sample_id}", settings.kinds)
-        except Exception as exc:  # one odd sample must not stop its batch: it gets no negative
-            reason = f"error: {type(exc).__name__}"
-            failures[reason] = failures.get(reason, 0) + 1
-            continue
-        for n in made:
-            out.append({"negative_id": f"{sample_id}~{n.kind}", "sample_id": sample_id, "split": split.get(sample_id),
-                        "kind": n.kind, "position": n.position, "query": query, "task_plan": plan_text,
-                        "workflow_code": n.code, "labels": [lb.label for lb in n.labels],
-                        "reasons": [lb.reason for lb in n.labels], "lines": [lb.line for lb in n.labels],
-                        "created_at": at})
     kinds: dict[str, int] = {}
-    for row in out:
-        kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
-    return Output({"negatives": out}, items=len(batch.items), counts=kinds, failures=failures)
+    # A part of the batch at a time: each negative is a whole copy of its sample's code, so a part's
+    # rows are kept as Arrow (compact UTF-8) before the next part is read.
+    for _, part in reader.chunks("samples", "sample_id, workflow_code, query, task_plan", ids=batch.items,
+                                 size=CHUNK, where="status = 'ok'", order="sample_id"):
+        out: list[dict[str, Any]] = []
+        for sample_id, code, query, plan_text in part:
+            try:
+                made = negatives(code or "", catalog, f"{settings.seed}:{sample_id}", settings.kinds)
+            except Exception as exc:  # one odd sample must not stop its batch: it gets no negative
+                reason = f"error: {type(exc).__name__}"
+                failures[reason] = failures.get(reason, 0) + 1
+                continue
+            for n in made:
+                out.append({"negative_id": f"{sample_id}~{n.kind}", "sample_id": sample_id,
+                            "split": split.get(sample_id), "kind": n.kind, "position": n.position, "query": query,
+                            "task_plan": plan_text, "workflow_code": n.code, "labels": [lb.label for lb in n.labels],
+                            "reasons": [lb.reason for lb in n.labels], "lines": [lb.line for lb in n.labels],
+                            "created_at": at})
+                kinds[n.kind] = kinds.get(n.kind, 0) + 1
+        made_rows.append(pa.RecordBatch.from_pylist(out, schema=NEGATIVES_SCHEMA))
+    return Output({"negatives": pa.Table.from_batches(made_rows, schema=NEGATIVES_SCHEMA)}, items=len(batch.items),
+                  counts=kinds, failures=failures)
 
 
 NEGATIVES: Stage[NegativesSettings] = Stage(
