@@ -124,25 +124,27 @@ class ShardReader:
         each once, from that one column: ``chunks`` of ids in this order read a few shards each,
         where ids in any other order (they are hashes) would each read every shard. Ids no shard
         holds are left out."""
-        files = self.files(name)
-        if not files:
-            return []
         key = table(name).key[0]
-        con = duckdb.connect()
-        try:
-            con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
-            con.register("place", pa.table({"filename": pa.array(files, pa.string()),
-                                            "_at": pa.array(range(len(files)), pa.int64())}))
-            found = con.execute(f'SELECT "{key}" FROM read_parquet($files, filename = true, file_row_number = true) '
-                                f'JOIN place USING (filename) WHERE "{key}" IN (SELECT _id FROM wanted) '
-                                f"ORDER BY _at, file_row_number", {"files": files}).fetchall()
-        except duckdb.Error:
-            if not vanished(files):
-                raise
-            return self.by_place(name, ids)  # a shard retired meanwhile: list them again
-        finally:
-            con.close()
-        return list(dict.fromkeys(i for (i,) in found))
+        wanted = pa.table({"_id": pa.array(sorted(set(ids)), pa.string())})
+        for _ in range(RETRIES):
+            files = self.files(name)
+            if not files:
+                return []
+            con = duckdb.connect()
+            try:
+                con.register("wanted", wanted)
+                con.register("place", pa.table({"filename": pa.array(files, pa.string()),
+                                                "_at": pa.array(range(len(files)), pa.int64())}))
+                found = con.execute(f'SELECT "{key}" FROM read_parquet($files, filename = true, file_row_number = '
+                                    f'true) JOIN place USING (filename) WHERE "{key}" IN (SELECT _id FROM wanted) '
+                                    f"ORDER BY _at, file_row_number", {"files": files}).fetchall()
+                return list(dict.fromkeys(i for (i,) in found))
+            except duckdb.Error:
+                if not vanished(files):  # else a shard was retired meanwhile: list them again
+                    raise
+            finally:
+                con.close()
+        raise RuntimeError(f"{name}: its shards kept changing while being read ({RETRIES} tries)")
 
     def workflows(self, ids: Sequence[str] | None = None) -> dict[str, Workflow]:
         """Shortcut id -> its workflow, parsed from the stored plist once per reader (all, if no ids)."""
