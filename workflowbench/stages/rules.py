@@ -29,7 +29,9 @@ from .thoughts import load_apis
 
 STAGE = "rules"
 COLUMNS = ("sample_id", "spec_id", "origin", "query", "task_plan", "workflow_code")
-CHUNK = 500  # samples read and checked at once
+# samples read and checked at once: 500 held less (+248 MB against +362 on a 7,779-sample batch)
+# but cost 45% more CPU (a query per part)
+CHUNK = 2000
 LABELS = table("step_labels").arrow
 
 
