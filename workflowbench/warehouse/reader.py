@@ -5,8 +5,8 @@ same before and after publish), and shortcuts as parsed workflows, read once per
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -15,6 +15,8 @@ from ..shortcut.model import Workflow
 from ..shortcut.reader import read_shortcut
 from .schema import table
 from .shards import RETRIES, finished, parts_dir, stage_of, vanished
+
+T = TypeVar("T")
 
 CHUNK = 4000  # ids per query when a stage reads large rows (code) a chunk at a time
 
@@ -84,24 +86,32 @@ class ShardReader:
             sql = f"SELECT {columns} FROM ({narrow_current_sql(name, wanted)}) AS t"
         else:
             sql = f"SELECT {columns} FROM ({narrow_current_sql(name)}) AS t"
+        def query(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple[Any, ...]]:
+            text = sql
+            if ids is not None:
+                con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
+                text += f" JOIN wanted ON wanted._id = t.{by}"
+                if by in t.key and len(files) > 1:
+                    files = holding(con, files, by)
+                    if not files:
+                        return []
+            text += f" WHERE {where}" if where else ""
+            text += f" ORDER BY {order}" if order else ""
+            return con.execute(text, {"files": files}).fetchall()
+
+        return self._on_files(name, stages, query)
+
+    def _on_files(self, name: str, stages: Sequence[str] | None,
+                  query: Callable[[duckdb.DuckDBPyConnection, list[str]], list[T]]) -> list[T]:
+        """``query(con, files)`` on a new connection over the finished shard files of ``name`` (of
+        ``stages`` only, if given; [] when there are none)."""
         for _ in range(RETRIES):
             files = self.files(name) if stages is None else [f for st in stages for f in self.files(name, st)]
             if not files:
                 return []
             con = duckdb.connect()  # one per query: batches read from several threads
             try:
-                if ids is not None:
-                    con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
-                    query = sql + f" JOIN wanted ON wanted._id = t.{by}"
-                    if by in t.key and len(files) > 1:
-                        files = holding(con, files, by)
-                        if not files:
-                            return []
-                else:
-                    query = sql
-                query += f" WHERE {where}" if where else ""
-                query += f" ORDER BY {order}" if order else ""
-                return con.execute(query, {"files": files}).fetchall()
+                return query(con, files)
             except duckdb.Error:
                 # Another build retired a shard while this query read it (a newer shard holds its
                 # rows): list the shards again. Any other error is the caller's.
@@ -126,25 +136,17 @@ class ShardReader:
         holds are left out."""
         key = table(name).key[0]
         wanted = pa.table({"_id": pa.array(sorted(set(ids)), pa.string())})
-        for _ in range(RETRIES):
-            files = self.files(name)
-            if not files:
-                return []
-            con = duckdb.connect()
-            try:
-                con.register("wanted", wanted)
-                con.register("place", pa.table({"filename": pa.array(files, pa.string()),
-                                                "_at": pa.array(range(len(files)), pa.int64())}))
-                found = con.execute(f'SELECT "{key}" FROM read_parquet($files, filename = true, file_row_number = '
-                                    f'true) JOIN place USING (filename) WHERE "{key}" IN (SELECT _id FROM wanted) '
-                                    f"ORDER BY _at, file_row_number", {"files": files}).fetchall()
-                return list(dict.fromkeys(i for (i,) in found))
-            except duckdb.Error:
-                if not vanished(files):  # else a shard was retired meanwhile: list them again
-                    raise
-            finally:
-                con.close()
-        raise RuntimeError(f"{name}: its shards kept changing while being read ({RETRIES} tries)")
+
+        def query(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:
+            con.register("wanted", wanted)
+            con.register("place", pa.table({"filename": pa.array(files, pa.string()),
+                                            "_at": pa.array(range(len(files)), pa.int64())}))
+            found = con.execute(f'SELECT "{key}" FROM read_parquet($files, filename = true, file_row_number = true) '
+                                f'JOIN place USING (filename) WHERE "{key}" IN (SELECT _id FROM wanted) '
+                                f"ORDER BY _at, file_row_number", {"files": files}).fetchall()
+            return list(dict.fromkeys(i for (i,) in found))
+
+        return self._on_files(name, None, query)
 
     def workflows(self, ids: Sequence[str] | None = None) -> dict[str, Workflow]:
         """Shortcut id -> its workflow, parsed from the stored plist once per reader (all, if no ids)."""
