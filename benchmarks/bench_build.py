@@ -11,7 +11,9 @@ publish time (``stages`` and ``publish_s`` in its JSON); then the same build aga
 changed: every batch skipped) and its wall time. Last, the median latency over ``--rounds`` of six
 typical queries on the published warehouse: counts by category, one sample by id, samples with
 their step labels, API usage, the gate report and a full-text LIKE on queries. Results go to stdout
-and benchmarks/results/bench_build.json; cost per sample is compared with the smallest size's.
+and benchmarks/results/bench_build.json; cost per sample is compared with the smallest size's, and
+at each size both runners built, ``dask_speedup`` gives the thread runner's wall over the Dask
+runner's on the CPU-bound stages (``CPU_BOUND``), each and summed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ QUERIES = {
     "gate report": "SELECT gate, verdict, reason, count(*) FROM verdicts GROUP BY ALL ORDER BY ALL",
     "full-text LIKE on queries": "SELECT sample_id, query FROM samples WHERE query ILIKE '%photo%' LIMIT 100",
 }
+# The stages whose batches are CPU work in Python (offline): what worker processes can run side by
+# side, where one process's threads hold the GIL in turn.
+CPU_BOUND = ("thoughts", "synthesize", "min-actions", "rules", "sketch", "negatives")
 
 
 def tree_rss(root: int) -> int:
@@ -150,7 +155,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for r in runs:
         ref = next(x for x in runs if x["size"] == smallest and x["runner"] == r["runner"])
         r["cost_per_sample_vs_smallest"] = round(r["cpu_ms_per_sample"] / ref["cpu_ms_per_sample"], 3)
-    return report("bench_build", {"what": "offline build to a target size, per runner", "runs": runs}, args.rounds)
+    paired = [speedup(size, runs) for size in args.sizes]
+    return report("bench_build", {"what": "offline build to a target size, per runner", "runs": runs,
+                                  "dask_speedup": [p for p in paired if p is not None]}, args.rounds)
+
+
+def speedup(size: int, runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How many times faster (wall) the Dask runner ran the CPU-bound stages than the thread runner
+    at ``size``: each stage's ratio and that of their summed walls. None unless both runners ran."""
+    by = {r["runner"]: r.get("stages") or {} for r in runs if r["size"] == size}
+    if "threads" not in by or "dask" not in by:
+        return None
+    both = [s for s in CPU_BOUND if s in by["threads"] and s in by["dask"] and by["dask"][s]["wall_s"] > 0]
+    if not both:
+        return None
+    threads = sum(by["threads"][s]["wall_s"] for s in both)
+    dask = sum(by["dask"][s]["wall_s"] for s in both)
+    return {"size": size, "cpu_bound_stages": round(threads / dask, 3),
+            "threads_wall_s": round(threads, 1), "dask_wall_s": round(dask, 1),
+            "by_stage": {s: round(by["threads"][s]["wall_s"] / by["dask"][s]["wall_s"], 3) for s in both}}
 
 
 if __name__ == "__main__":
