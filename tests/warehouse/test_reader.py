@@ -278,3 +278,48 @@ def test_ids_by_place_follow_the_shards_that_hold_them(tmp_path: Path) -> None:
     expected = list(dict.fromkeys(s for f in order for s in rows_of[f] if s in {"s1", "s2", "s3", "s5"}))
     assert reader.by_place("verdicts", ["s2", "s9", "s1", "s3", "s5", "s1"]) == expected
     assert sorted(expected) == ["s1", "s2", "s3", "s5"] and reader.by_place("verdicts", ["s9"]) == []
+
+
+def test_a_read_takes_only_the_columns_it_uses_from_the_shards(tmp_path: Path) -> None:
+    """Ranking and reading back name each column as a plain projection of the scan: a union with a
+    typed empty relation (for shards written before a column was added) made DuckDB read every
+    column of every row, the code of every sample for a list of ids. Ties need every column, and
+    only then are they read."""
+    from datetime import datetime
+
+    import duckdb
+
+    from workflowbench.warehouse.reader import rank_first
+
+    target = tmp_path / "w.duckdb"
+    sample = {"shortcut_id": "x", "origin": "seed", "error": None, "query": "q", "apis": ["a"], "task_plan": "1. a",
+              "category": None, "backend": "offline", "model": "m", "prompt_versions": None, "chunks": 1,
+              "spec_id": None, "lineage": None, "status": "ok", "action_count": 1}
+    for shard, day in (("a", 1), ("b", 2)):
+        wh.write_shard(target, wh.shard_key("thoughts", [(shard, "1")]), {"samples": [
+            {**sample, "sample_id": f"s{i}", "workflow_code": f"code {shard}{i}", "created_at": datetime(2024, 1, day)}
+            for i in range(3)]})
+    files = ShardReader(target).files("samples")
+
+    def plan(columns: str) -> tuple[str, list[tuple[object, ...]]]:
+        con = duckdb.connect()
+        try:
+            sql = f"SELECT {columns} FROM ({rank_first(con, 'samples', files)}) AS t ORDER BY 1"
+            text = "\n".join(str(r[1]) for r in con.execute("EXPLAIN " + sql, {"files": files}).fetchall())
+            return text, con.execute(sql, {"files": files}).fetchall()
+        finally:
+            con.close()
+
+    text, rows = plan("sample_id, status")
+    assert rows == [("s0", "ok"), ("s1", "ok"), ("s2", "ok")]
+    assert "READ_PARQUET" in text and "sample_id" in text
+    for wide in ("workflow_code", "task_plan", "lineage", "query"):
+        assert wide not in text, wide
+    text, rows = plan("sample_id, workflow_code")
+    assert rows == [("s0", "code b0"), ("s1", "code b1"), ("s2", "code b2")] and "task_plan" not in text
+    # a tie (same key, same time): every column decides, so every column is read
+    wh.write_shard(target, wh.shard_key("thoughts", [("c", "1")]), {"samples": [
+        {**sample, "sample_id": "s1", "workflow_code": "a tie", "created_at": datetime(2024, 1, 2)}]})
+    files = ShardReader(target).files("samples")
+    text, rows = plan("sample_id, workflow_code")
+    assert rows == [("s0", "code b0"), ("s1", "a tie"), ("s2", "code b2")] and "task_plan" in text

@@ -25,7 +25,7 @@ import duckdb
 
 from ..pause import pause_point
 from .derived import derived, stored_order
-from .reader import narrow_current_sql
+from .reader import rank_first
 from .schema import schema_sql, tables
 from .shards import RETRIES, finished, owner, parts_dir, sweep, vanished
 
@@ -133,7 +133,7 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
         before, same = _previous(target, staging, expected)
         if same is not None:
             return Published(target, {n: same[n] for n in names}, tuple(names), unchanged=True)
-        # Rows are ranked narrow (key, order, place) and read back whole (``narrow_current_sql``), under
+        # Rows are ranked narrow (key, order, place) and read back whole (``rank_first``), under
         # a bound DuckDB spills beyond: ranking whole rows held a 106k build's samples at once (4.3 GB).
         spill = staging.with_name(staging.name + ".spill")  # swept like the staging file if killed
         con = duckdb.connect(str(staging), config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
@@ -159,8 +159,9 @@ def publish(warehouse: str | os.PathLike[str]) -> Published:
                                 # stored in the table's sort order, if it has one
                                 sort = stored_order().get(name)
                                 order = f" ORDER BY {sort}" if sort else ""
-                                con.execute(f"INSERT INTO {name} BY NAME {narrow_current_sql(name)}{order}",
-                                            {"files": files})
+                                rows = rank_first(con, name, files)
+                                con.execute(f"INSERT INTO {name} BY NAME {rows}{order}", {"files": files})
+                                con.execute("RESET disabled_optimizers")
                         break
                     except duckdb.Error:
                         if not vanished(files):  # another build retired a shard meanwhile: list again

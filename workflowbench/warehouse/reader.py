@@ -5,7 +5,7 @@ same before and after publish), and shortcuts as parsed workflows, read once per
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import duckdb
@@ -21,30 +21,109 @@ T = TypeVar("T")
 CHUNK = 4000  # ids per query when a stage reads large rows (code) a chunk at a time
 
 
-def narrow_current_sql(name: str, keep: str = "") -> str:
+def narrow_current_sql(name: str, keep: str = "", present: Collection[str] | None = None) -> str:
     """The rows of ``current_sql(name)`` over ``$files``, ranked in a narrow relation: only the key,
     the columns of the table's order and each row's place (file, row number) are ranked; a key whose
     first rows tie under that order ranks those rows alone on every column (the smallest row wins, as
     in ``current_sql``); then the winners are read back from the shards with only the columns the
     query uses. Ranking whole rows would hold every column of the table (the code of every sample)
     in memory at once. ``keep``: SQL over a shard's own columns; only rows it holds for are read (it
-    must hold for every row of a key or none, as a test of a key column does)."""
+    must hold for every row of a key or none, as a test of a key column does). ``present``: the
+    columns the files hold (``present_columns``); the others read as NULL (shards written before a
+    column was added). One statement; ``rank_first`` and ``read_back`` are the same in two, which
+    skip the ties' ranking when no key ties."""
+    return (f"WITH first AS MATERIALIZED ({ranked_sql(name, keep, present)}) "
+            f"{read_back_sql(name, keep, present, ties=True)}")
+
+
+def _source(name: str, keep: str, present: Collection[str] | None) -> str:
+    """The shards' rows with every column of the table and each row's place. Each column is a plain
+    projection of the scan, so DuckDB reads only the columns a query uses; a union with a typed empty
+    relation (to add the columns no file holds) made it read every column of every row."""
+    t = table(name)
+    have = t.columns if present is None else present
+    cols = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' if c in have else f'CAST(NULL AS {ty}) AS "{c}"'
+                     for c, ty in zip(t.columns, t.types, strict=True))
+    return (f"(SELECT {cols}, _file, file_row_number AS _row FROM read_parquet($files, union_by_name = true, "
+            f"filename = '_file', file_row_number = true){f' WHERE {keep}' if keep else ''})")
+
+
+def ranked_sql(name: str, keep: str = "", present: Collection[str] | None = None) -> str:
+    """The place of the first row of every key under the table's order, and how many rows tie there
+    (``_n``): the relation ``first`` that ``read_back_sql`` reads."""
     t = table(name)
     keys = ", ".join(f'"{c}"' for c in t.key)
-    ties = ", ".join(f'"{c}"' for c in t.columns)
-    # shards written before a column was added read it as NULL
-    empty = t.empty_sql().removesuffix(" WHERE false") + ", NULL::VARCHAR AS _file, NULL::BIGINT AS _row"
-    source = (f"(SELECT * RENAME (file_row_number AS _row) FROM read_parquet($files, union_by_name = true, "
-              f"filename = '_file', file_row_number = true){f' WHERE {keep}' if keep else ''} "
-              f"UNION ALL BY NAME {empty} WHERE false)")
-    first = (f"SELECT _file, _row, count(*) OVER (PARTITION BY {keys}) AS _n FROM (SELECT {keys}, _file, _row, "
-             f"rank() OVER (PARTITION BY {keys} ORDER BY {t.order}) AS _rank FROM {source}) WHERE _rank = 1")
-    tied = (f"SELECT _file, _row FROM (SELECT _file, _row, row_number() OVER (PARTITION BY {keys} ORDER BY {t.order}, "
-            f"{ties}) AS _rn FROM {source} AS s SEMI JOIN first AS c ON s._file = c._file AND s._row = c._row "
-            f"AND c._n > 1) WHERE _rn = 1")
-    winners = f"SELECT _file, _row FROM first WHERE _n = 1 UNION ALL {tied}"
-    return (f"WITH first AS MATERIALIZED ({first}) SELECT * EXCLUDE (_file, _row) FROM {source} AS w "
+    return (f"SELECT _file, _row, count(*) OVER (PARTITION BY {keys}) AS _n FROM (SELECT {keys}, _file, _row, "
+            f"rank() OVER (PARTITION BY {keys} ORDER BY {t.order}) AS _rank FROM {_source(name, keep, present)}) "
+            f"WHERE _rank = 1")
+
+
+def read_back_sql(name: str, keep: str = "", present: Collection[str] | None = None, *, ties: bool = True) -> str:
+    """The winning rows, given the relation ``first`` (``ranked_sql``). ``ties``: some key's first
+    rows tie; those rows are ranked again on every column, which reads every column of every row
+    (the ranking cannot know which rows those are before reading them)."""
+    t = table(name)
+    source = _source(name, keep, present)
+    winners = "SELECT _file, _row FROM first"
+    if ties:
+        keys = ", ".join(f'"{c}"' for c in t.key)
+        every = ", ".join(f'"{c}"' for c in t.columns)
+        tied = (f"SELECT _file, _row FROM (SELECT _file, _row, row_number() OVER (PARTITION BY {keys} "
+                f"ORDER BY {t.order}, {every}) AS _rn FROM {source} AS s SEMI JOIN first AS c ON s._file = c._file "
+                f"AND s._row = c._row AND c._n > 1) WHERE _rn = 1")
+        winners = f"{winners} WHERE _n = 1 UNION ALL {tied}"
+    return (f"SELECT * EXCLUDE (_file, _row) FROM {source} AS w "
             f"SEMI JOIN ({winners}) AS k ON w._file = k._file AND w._row = k._row")
+
+
+def rank_first(con: duckdb.DuckDBPyConnection, name: str, files: Sequence[str], keep: str = "") -> str:
+    """Rank ``files``' rows of ``name`` into the temporary table ``first`` on ``con``, and return
+    the SQL of the winning rows (``read_back_sql``; ``$files`` is still to be bound), without the
+    ties' ranking when no key ties. It also keeps ``con`` from swapping a join's sides: knowing
+    ``first``'s size, DuckDB would build the read-back's hash table from the shards' side, holding the
+    wide columns of every row (+1.6 GB for a 106k build's code), not from ``first``."""
+    con.execute(KEEP_JOIN_SIDES)
+    present = present_columns(con, files)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE first AS {ranked_sql(name, keep, present)}", {"files": list(files)})
+    ties = con.execute("SELECT EXISTS (SELECT 1 FROM first WHERE _n > 1)").fetchone()[0]  # type: ignore[index]
+    return read_back_sql(name, keep, present, ties=bool(ties))
+
+
+KEEP_JOIN_SIDES = "SET disabled_optimizers = 'build_side_probe_side'"  # a join builds from its right side
+
+_PRESENT: dict[tuple[str, int, int], frozenset[str]] = {}  # (path, mtime, size) -> the file's columns
+
+
+def present_columns(con: duckdb.DuckDBPyConnection, files: Sequence[str]) -> frozenset[str]:
+    """The columns any of ``files`` holds, from their footers; remembered per file (a shard file is
+    written once, under a new name)."""
+    out: set[str] = set()
+    unknown: dict[str, tuple[str, int, int] | None] = {}
+    for f in files:
+        try:
+            st = os.stat(f)
+        except OSError:  # retired meanwhile: the footer read fails as a DuckDB error, which callers retry on
+            unknown[f] = None
+            continue
+        key = (f, st.st_mtime_ns, st.st_size)
+        got = _PRESENT.get(key)
+        if got is None:
+            unknown[f] = key
+        else:
+            out |= got
+    if unknown:
+        found: dict[str, set[str]] = {f: set() for f in unknown}
+        for f, col in con.execute("SELECT file_name, name FROM parquet_schema($files)",
+                                  {"files": list(unknown)}).fetchall():
+            found.setdefault(f, set()).add(col)
+        if len(_PRESENT) > 100_000:
+            _PRESENT.clear()
+        for f, cols in found.items():
+            key = unknown.get(f)
+            if key is not None:
+                _PRESENT[key] = frozenset(cols)
+            out |= cols
+    return frozenset(out)
 
 
 def holding(con: duckdb.DuckDBPyConnection, files: list[str], by: str) -> list[str]:
@@ -78,23 +157,21 @@ class ShardReader:
         is one of them."""
         t = table(name)
         by = by or t.key[0]
-        if ids is not None and by in t.key:
-            # Every row of a key shares its ``by`` value: keeping the wanted ids before the ranking
-            # keeps whole keys, so the same rows win, and the ranking sorts only those rows rather
-            # than the whole table on every query.
-            wanted = f'"{by}" IN (SELECT _id FROM wanted)'
-            sql = f"SELECT {columns} FROM ({narrow_current_sql(name, wanted)}) AS t"
-        else:
-            sql = f"SELECT {columns} FROM ({narrow_current_sql(name)}) AS t"
+        # Every row of a key shares its ``by`` value: keeping the wanted ids before the ranking keeps
+        # whole keys, so the same rows win, and the ranking sorts only those rows rather than the
+        # whole table on every query.
+        keep = f'"{by}" IN (SELECT _id FROM wanted)' if ids is not None and by in t.key else ""
+
         def query(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple[Any, ...]]:
-            text = sql
             if ids is not None:
                 con.register("wanted", pa.table({"_id": pa.array(sorted(set(ids)), pa.string())}))
-                text += f" JOIN wanted ON wanted._id = t.{by}"
                 if by in t.key and len(files) > 1:
                     files = holding(con, files, by)
                     if not files:
                         return []
+            text = f"SELECT {columns} FROM ({rank_first(con, name, files, keep)}) AS t"
+            if ids is not None:
+                text += f" JOIN wanted ON wanted._id = t.{by}"
             text += f" WHERE {where}" if where else ""
             text += f" ORDER BY {order}" if order else ""
             return con.execute(text, {"files": files}).fetchall()
