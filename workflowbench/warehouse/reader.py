@@ -19,25 +19,15 @@ from .shards import RETRIES, finished, parts_dir, stage_of, vanished
 T = TypeVar("T")
 
 CHUNK = 4000  # ids per query when a stage reads large rows (code) a chunk at a time
-
-
-def narrow_current_sql(name: str, keep: str = "", present: Collection[str] | None = None) -> str:
-    """The rows of ``current_sql(name)`` over ``$files``, ranked in a narrow relation: only the key,
-    the columns of the table's order and each row's place (file, row number) are ranked; a key whose
-    first rows tie under that order ranks those rows alone on every column (the smallest row wins, as
-    in ``current_sql``); then the winners are read back from the shards with only the columns the
-    query uses. Ranking whole rows would hold every column of the table (the code of every sample)
-    in memory at once. ``keep``: SQL over a shard's own columns; only rows it holds for are read (it
-    must hold for every row of a key or none, as a test of a key column does). ``present``: the
-    columns the files hold (``present_columns``); the others read as NULL (shards written before a
-    column was added). One statement; ``rank_first`` and ``read_back`` are the same in two, which
-    skip the ties' ranking when no key ties."""
-    return (f"WITH first AS MATERIALIZED ({ranked_sql(name, keep, present)}) "
-            f"{read_back_sql(name, keep, present, ties=True)}")
+KEEP_JOIN_SIDES = "SET disabled_optimizers = 'build_side_probe_side'"  # a join builds from its right side
+_PRESENT: dict[tuple[str, int, int], frozenset[str]] = {}  # (path, mtime, size) -> the file's columns
 
 
 def _source(name: str, keep: str, present: Collection[str] | None) -> str:
-    """The shards' rows with every column of the table and each row's place. Each column is a plain
+    """The rows of ``$files`` with every column of the table (``present``: the columns the files hold,
+    ``present_columns``; the others read as NULL, as in shards written before a column was added) and
+    each row's place; ``keep``: SQL over a shard's own columns, only rows it holds for are read (it
+    must hold for every row of a key or none, as a test of a key column does). Each column is a plain
     projection of the scan, so DuckDB reads only the columns a query uses; a union with a typed empty
     relation (to add the columns no file holds) made it read every column of every row."""
     t = table(name)
@@ -50,7 +40,10 @@ def _source(name: str, keep: str, present: Collection[str] | None) -> str:
 
 def ranked_sql(name: str, keep: str = "", present: Collection[str] | None = None) -> str:
     """The place of the first row of every key under the table's order, and how many rows tie there
-    (``_n``): the relation ``first`` that ``read_back_sql`` reads."""
+    (``_n``): the relation ``first`` that ``read_back_sql`` reads. Only the key, the order's columns
+    and each row's place are ranked: ranking whole rows would hold every column of the table (the
+    code of every sample) at once. Tied rows go to the smallest row on every column, as in
+    ``current_sql``."""
     t = table(name)
     keys = ", ".join(f'"{c}"' for c in t.key)
     return (f"SELECT _file, _row, count(*) OVER (PARTITION BY {keys}) AS _n FROM (SELECT {keys}, _file, _row, "
@@ -87,11 +80,6 @@ def rank_first(con: duckdb.DuckDBPyConnection, name: str, files: Sequence[str], 
     con.execute(f"CREATE OR REPLACE TEMP TABLE first AS {ranked_sql(name, keep, present)}", {"files": list(files)})
     ties = con.execute("SELECT EXISTS (SELECT 1 FROM first WHERE _n > 1)").fetchone()[0]  # type: ignore[index]
     return read_back_sql(name, keep, present, ties=bool(ties))
-
-
-KEEP_JOIN_SIDES = "SET disabled_optimizers = 'build_side_probe_side'"  # a join builds from its right side
-
-_PRESENT: dict[tuple[str, int, int], frozenset[str]] = {}  # (path, mtime, size) -> the file's columns
 
 
 def present_columns(con: duckdb.DuckDBPyConnection, files: Sequence[str]) -> frozenset[str]:
