@@ -23,7 +23,7 @@ KEEP_JOIN_SIDES = "SET disabled_optimizers = 'build_side_probe_side'"  # a join 
 _PRESENT: dict[tuple[str, int, int], frozenset[str]] = {}  # (path, mtime, size) -> the file's columns
 
 
-def _source(name: str, keep: str, present: Collection[str] | None) -> str:
+def _source(name: str, keep: str, present: Collection[str]) -> str:
     """The rows of ``$files`` with every column of the table (``present``: the columns the files hold,
     ``present_columns``; the others read as NULL, as in shards written before a column was added) and
     each row's place; ``keep``: SQL over a shard's own columns, only rows it holds for are read (it
@@ -31,14 +31,13 @@ def _source(name: str, keep: str, present: Collection[str] | None) -> str:
     projection of the scan, so DuckDB reads only the columns a query uses; a union with a typed empty
     relation (to add the columns no file holds) made it read every column of every row."""
     t = table(name)
-    have = t.columns if present is None else present
-    cols = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' if c in have else f'CAST(NULL AS {ty}) AS "{c}"'
+    cols = ", ".join(f'CAST("{c}" AS {ty}) AS "{c}"' if c in present else f'CAST(NULL AS {ty}) AS "{c}"'
                      for c, ty in zip(t.columns, t.types, strict=True))
     return (f"(SELECT {cols}, _file, file_row_number AS _row FROM read_parquet($files, union_by_name = true, "
             f"filename = '_file', file_row_number = true){f' WHERE {keep}' if keep else ''})")
 
 
-def ranked_sql(name: str, keep: str = "", present: Collection[str] | None = None) -> str:
+def ranked_sql(name: str, keep: str, present: Collection[str]) -> str:
     """The place of the first row of every key under the table's order, and how many rows tie there
     (``_n``): the relation ``first`` that ``read_back_sql`` reads. Only the key, the order's columns
     and each row's place are ranked: ranking whole rows would hold every column of the table (the
@@ -51,7 +50,7 @@ def ranked_sql(name: str, keep: str = "", present: Collection[str] | None = None
             f"WHERE _rank = 1")
 
 
-def read_back_sql(name: str, keep: str = "", present: Collection[str] | None = None, *, ties: bool = True) -> str:
+def read_back_sql(name: str, keep: str, present: Collection[str], *, ties: bool) -> str:
     """The winning rows, given the relation ``first`` (``ranked_sql``). ``ties``: some key's first
     rows tie; those rows are ranked again on every column, which reads every column of every row
     (the ranking cannot know which rows those are before reading them)."""
@@ -83,34 +82,24 @@ def rank_first(con: duckdb.DuckDBPyConnection, name: str, files: Sequence[str], 
 
 
 def present_columns(con: duckdb.DuckDBPyConnection, files: Sequence[str]) -> frozenset[str]:
-    """The columns any of ``files`` holds, from their footers; remembered per file (a shard file is
-    written once, under a new name)."""
+    """The top-level columns any of ``files`` holds, from each file's footer; remembered per file (a
+    shard file is written once, under a new name). A file retired meanwhile fails as a DuckDB error,
+    which callers retry on."""
     out: set[str] = set()
-    unknown: dict[str, tuple[str, int, int] | None] = {}
     for f in files:
         try:
             st = os.stat(f)
-        except OSError:  # retired meanwhile: the footer read fails as a DuckDB error, which callers retry on
-            unknown[f] = None
-            continue
-        key = (f, st.st_mtime_ns, st.st_size)
-        got = _PRESENT.get(key)
+            key: tuple[str, int, int] | None = (f, st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        got = _PRESENT.get(key) if key is not None else None
         if got is None:
-            unknown[f] = key
-        else:
-            out |= got
-    if unknown:
-        found: dict[str, set[str]] = {f: set() for f in unknown}
-        for f, col in con.execute("SELECT file_name, name FROM parquet_schema($files)",
-                                  {"files": list(unknown)}).fetchall():
-            found.setdefault(f, set()).add(col)
-        if len(_PRESENT) > 100_000:
-            _PRESENT.clear()
-        for f, cols in found.items():
-            key = unknown.get(f)
+            got = frozenset(r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [f]).fetchall())
             if key is not None:
-                _PRESENT[key] = frozenset(cols)
-            out |= cols
+                if len(_PRESENT) > 100_000:
+                    _PRESENT.clear()
+                _PRESENT[key] = got
+        out |= got
     return frozenset(out)
 
 
